@@ -1,0 +1,1 @@
+"""The Pulumi program (placeholder until the DataProduct component lands)."""

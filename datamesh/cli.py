@@ -1,0 +1,99 @@
+"""`datamesh`: the command line of the platform."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from datamesh.graph import mermaid
+from datamesh.spec import Mesh, SpecError, load_mesh
+from datamesh.spec.schema_export import product_json_schema
+
+app = typer.Typer(
+    help="Self-serve data mesh on Google Cloud: validate, inspect and plan data products.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_INVALID = 2
+ProductsDir = Annotated[
+    Path, typer.Option("--products-dir", help="Folder holding <product>/product.yaml files")
+]
+
+
+def _load(products_dir: Path) -> Mesh:
+    try:
+        return load_mesh(products_dir)
+    except SpecError as exc:
+        for issue in exc.issues:
+            err.print(issue.render(), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+@app.command()
+def validate(products_dir: ProductsDir = Path("products")) -> None:
+    """Check every product, contract and SQL file; print the mesh in dependency order."""
+    mesh = _load(products_dir)
+    ports = sum(len(b.spec.input_ports) + len(b.spec.output_ports) for b in mesh.ordered())
+    out.print(
+        f"Mesh in {products_dir}: {len(mesh.products)} products, {ports} ports, "
+        f"{len(mesh.edges)} lineage edges — valid"
+    )
+    out.print("Products in dependency order:")
+    width = max(len(pid) for pid in mesh.order)
+    for n, bundle in enumerate(mesh.ordered(), start=1):
+        spec = bundle.spec
+        out.print(
+            f"  {n}. {spec.id:<{width}}  {spec.alignment.value:<9} domain={spec.domain} "
+            f"owner={spec.owner.team} inputs={len(spec.input_ports)}"
+        )
+        for port in spec.output_ports:
+            contract = bundle.contracts[port.name]
+            out.print(
+                f"     {'':<{width}}  -> {port.name}: {port.kind} {port.physical_name} "
+                f"(contract {contract.version})"
+            )
+    out.print("Lineage:")
+    for edge in mesh.edges:
+        out.print(
+            f"  {edge.producer}.{edge.output_port} -> {edge.consumer} "
+            f"(input port {edge.input_port})"
+        )
+
+
+@app.command()
+def graph(products_dir: ProductsDir = Path("products")) -> None:
+    """Print the lineage of the mesh as a Mermaid flowchart."""
+    mesh = _load(products_dir)
+    sys.stdout.write(mermaid(mesh))
+
+
+@app.command()
+def schema(
+    check: Annotated[bool, typer.Option(help="Fail if the committed schema is stale")] = False,
+    output: Annotated[Path, typer.Option(help="Where the schema lives")] = Path(
+        "products/product.schema.json"
+    ),
+) -> None:
+    """Write (or check) the JSON Schema that editors use to validate product.yaml."""
+    text = product_json_schema()
+    if check:
+        current = output.read_text(encoding="utf-8") if output.is_file() else ""
+        if current != text:
+            err.print(f"{output}: (file): stale; run `datamesh schema` to regenerate it")
+            raise typer.Exit(1)
+        out.print(f"{output} is up to date")
+        return
+    output.write_text(text, encoding="utf-8")
+    out.print(f"wrote {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

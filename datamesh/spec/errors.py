@@ -1,0 +1,44 @@
+"""Problems found in a spec, each naming the file and the field it is about."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class SpecIssue:
+    """One problem: `file: field.path: message`."""
+
+    file: Path
+    field: str
+    message: str
+
+    def render(self, relative_to: Path | None = None) -> str:
+        shown = self.file
+        base = relative_to or Path.cwd()
+        with contextlib.suppress(ValueError):
+            shown = self.file.resolve().relative_to(base.resolve())
+        field = self.field or "(file)"
+        return f"{shown}: {field}: {self.message}"
+
+
+class SpecError(Exception):
+    """Raised when a mesh cannot be loaded; carries every problem found."""
+
+    def __init__(self, issues: Iterable[SpecIssue]) -> None:
+        self.issues: list[SpecIssue] = sorted(set(issues))
+        super().__init__("\n".join(issue.render() for issue in self.issues))
+
+
+def field_path(loc: Sequence[str | int]) -> str:
+    """Render a location tuple as `output_ports[0].partitioning.field`."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else part
+    return out
