@@ -1,0 +1,212 @@
+"""Control port: who is told when the product breaks its promises, and the
+checks that find out (Cloud Monitoring alerts, Dataplex data-quality scans)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.context import TOKEN_PREFIX, ProductContext, child, table_resource_name
+from components.quality_rules import quality_rules, row_filter
+from datamesh.spec.product import TableOutput
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The running parts of a product that the control port watches."""
+
+    subscriptions: Mapping[str, gcp.pubsub.Subscription] = field(default_factory=dict)
+    dead_letter_subscriptions: Mapping[str, gcp.pubsub.Subscription] = field(default_factory=dict)
+    dataflow_job: gcp.dataflow.FlexTemplateJob | None = None
+    transfer_configs: Sequence[gcp.bigquery.DataTransferConfig] = ()
+    tables: Mapping[str, gcp.bigquery.Table] = field(default_factory=dict)
+
+
+PUBSUB_SUB = "pubsub_subscription"
+DATAFLOW_JOB = "dataflow_job"
+OLDEST_UNACKED = "pubsub.googleapis.com/subscription/oldest_unacked_message_age"
+UNDELIVERED = "pubsub.googleapis.com/subscription/num_undelivered_messages"
+JOB_FAILED = "dataflow.googleapis.com/job/is_failed"
+SYSTEM_LAG = "dataflow.googleapis.com/job/system_lag"
+
+
+def _filter(resource_type: str, label: str, metric: str) -> Callable[[str], str]:
+    """A monitoring filter on one resource, by the label that names it."""
+    return lambda value: (
+        f'resource.type = "{resource_type}" AND resource.labels.{label} = "{value}" '
+        f'AND metric.type = "{metric}"'
+    )
+
+
+def _threshold(
+    display: str, metric_filter: pulumi.Input[str], value: float, duration: str = "300s"
+) -> dict[str, object]:
+    return {
+        "display_name": display,
+        "condition_threshold": {
+            "filter": metric_filter,
+            "comparison": "COMPARISON_GT",
+            "threshold_value": value,
+            "duration": duration,
+            "aggregations": [{"alignment_period": "60s", "per_series_aligner": "ALIGN_MAX"}],
+        },
+    }
+
+
+class ControlPort(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, ctx: ProductContext, watched: Watched, opts: pulumi.ResourceOptions
+    ) -> None:
+        super().__init__(f"{TOKEN_PREFIX}ControlPort", name, None, opts)
+        spec = ctx.bundle.spec
+        labels = ctx.labels()
+        emails = {"owner": spec.owner.contact}
+        emails.update({f"ops-{i}": e for i, e in enumerate(ctx.settings.notification_emails)})
+        channels = [
+            gcp.monitoring.NotificationChannel(
+                f"{name}-channel-{key}",
+                project=ctx.project,
+                display_name=f"{spec.id} {key}: {email}",
+                type="email",
+                labels={"email_address": email},
+                user_labels=labels,
+                opts=child(self),
+            ).name
+            for key, email in emails.items()
+        ]
+        freshness_s = spec.slos.freshness_minutes * 60
+        docs = {
+            "content": f"Data product {spec.id} ({spec.domain}) breaks its SLO. "
+            f"Owner: {ctx.owner_group}.",
+            "mime_type": "text/markdown",
+        }
+
+        def alert(key: str, title: str, conditions: list[dict[str, object]]) -> None:
+            gcp.monitoring.AlertPolicy(
+                f"{name}-alert-{key}",
+                project=ctx.project,
+                display_name=f"{spec.id}: {title}",
+                combiner="OR",
+                conditions=conditions,
+                notification_channels=channels,
+                documentation=docs,
+                user_labels=labels,
+                severity="ERROR",
+                opts=child(self),
+            )
+
+        for port_name, sub in watched.subscriptions.items():
+            alert(
+                f"{port_name}-backlog",
+                f"{port_name} backlog older than the freshness SLO",
+                [
+                    _threshold(
+                        "oldest unacked message age",
+                        sub.name.apply(_filter(PUBSUB_SUB, "subscription_id", OLDEST_UNACKED)),
+                        freshness_s,
+                    ),
+                ],
+            )
+        for port_name, sub in watched.dead_letter_subscriptions.items():
+            alert(
+                f"{port_name}-dead-letters",
+                f"{port_name} messages dead-lettered",
+                [
+                    _threshold(
+                        "undelivered dead letters",
+                        sub.name.apply(_filter(PUBSUB_SUB, "subscription_id", UNDELIVERED)),
+                        0,
+                        duration="0s",
+                    ),
+                ],
+            )
+        if watched.dataflow_job is not None:
+            job = watched.dataflow_job.name
+            alert(
+                "dataflow",
+                "pipeline failed or lagging",
+                [
+                    _threshold(
+                        "job failed",
+                        job.apply(_filter(DATAFLOW_JOB, "job_name", JOB_FAILED)),
+                        0,
+                        "0s",
+                    ),
+                    _threshold(
+                        "system lag above the freshness SLO",
+                        job.apply(_filter(DATAFLOW_JOB, "job_name", SYSTEM_LAG)),
+                        freshness_s,
+                    ),
+                ],
+            )
+        if watched.transfer_configs:
+            ids = pulumi.Output.all(*[c.name for c in watched.transfer_configs]).apply(
+                lambda names: " OR ".join(f'"{n.rsplit("/", 1)[-1]}"' for n in names)
+            )
+            metric = gcp.logging.Metric(
+                f"{name}-scheduled-query-failures",
+                project=ctx.project,
+                name=f"mesh/{spec.id}/scheduled-query-failures",
+                description=f"Failed scheduled-query runs of data product {spec.id}",
+                filter=ids.apply(
+                    lambda i: (
+                        'resource.type = "bigquery_dts_config" AND severity >= ERROR '
+                        f"AND resource.labels.config_id = ({i})"
+                    )
+                ),
+                metric_descriptor={"metric_kind": "DELTA", "value_type": "INT64", "unit": "1"},
+                opts=child(self),
+            )
+            alert(
+                "scheduled-queries",
+                "scheduled query failed",
+                [
+                    _threshold(
+                        "failed runs",
+                        metric.name.apply(
+                            lambda n: (
+                                f'metric.type = "logging.googleapis.com/user/{n}" AND '
+                                'resource.type = "bigquery_dts_config"'
+                            )
+                        ),
+                        0,
+                        duration="0s",
+                    )
+                ],
+            )
+
+        for out in spec.output_ports:
+            if not isinstance(out, TableOutput) or out.name not in watched.tables:
+                continue
+            self._quality_scan(name, ctx, out, watched.tables[out.name])
+        self.register_outputs({"channels": channels})
+
+    def _quality_scan(
+        self, name: str, ctx: ProductContext, port: TableOutput, table: gcp.bigquery.Table
+    ) -> None:
+        spec = ctx.bundle.spec
+        contract = ctx.bundle.contracts[port.name]
+        hourly = spec.slos.freshness_minutes <= 60
+        gcp.dataplex.Datascan(
+            f"{name}-dq-{port.name}",
+            project=ctx.project,
+            location=ctx.settings.region,
+            data_scan_id=f"{spec.id}-{port.name}-dq"[:63],
+            display_name=f"{spec.id} {port.name} quality"[:100],
+            description=f"Rules of contract {contract.id} {contract.version}",
+            labels=ctx.labels(port.name, "output"),
+            data={"resource": table_resource_name(ctx.project, ctx.dataset_id, port.physical_name)},
+            execution_spec={
+                "trigger": {
+                    "schedule": {"cron": "TZ=UTC 15 * * * *" if hourly else "TZ=UTC 0 4 * * *"}
+                }
+            },
+            data_quality_spec={
+                "rules": quality_rules(contract),
+                "row_filter": row_filter(port, contract),
+            },
+            opts=child(self, depends_on=[table]),
+        )

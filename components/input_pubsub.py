@@ -1,0 +1,134 @@
+"""Pub/Sub input port: topic with a schema from the event contract, the
+pipeline's subscription, and dead letters that are kept, not lost."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.avro import avro_schema
+from components.context import TOKEN_PREFIX, ProductContext, child, iam
+from datamesh.spec.product import PubSubInput
+
+PUBSUB_AGENT = "gcp-sa-pubsub"
+DEAD_LETTER_RETENTION = "604800s"  # 7 days to inspect and replay dead letters
+
+
+def _days(days: int) -> str:
+    return f"{days * 86400}s"
+
+
+class PubSubInputPort(pulumi.ComponentResource):
+    topic: gcp.pubsub.Topic
+    subscription: gcp.pubsub.Subscription
+    dead_letter_topic: gcp.pubsub.Topic
+    dead_letter_subscription: gcp.pubsub.Subscription
+
+    def __init__(
+        self, name: str, ctx: ProductContext, port: PubSubInput, opts: pulumi.ResourceOptions
+    ) -> None:
+        super().__init__(f"{TOKEN_PREFIX}PubSubInputPort", name, None, opts)
+        contract = ctx.bundle.event_contracts[port.name]
+        labels = ctx.labels(port.name, "input")
+        internal = ctx.labels(f"{port.name}-dead-letters", "internal")
+        kms = ctx.settings.kms_key
+        storage = {"allowed_persistence_regions": [ctx.settings.region]}
+
+        self.schema = gcp.pubsub.Schema(
+            f"{name}-schema",
+            name=f"{ctx.id}-{port.name}-v{contract.major}",
+            project=ctx.project,
+            type="AVRO",
+            definition=avro_schema(
+                contract.object.name or port.name.replace("-", "_"),
+                contract.fields,
+                namespace=f"mesh.{ctx.bundle.spec.domain}".replace("-", "_"),
+            ),
+            opts=child(self),
+        )
+        self.topic = gcp.pubsub.Topic(
+            f"{name}-topic",
+            name=f"{ctx.id}-{port.name}",
+            project=ctx.project,
+            labels=labels,
+            kms_key_name=kms,
+            message_retention_duration=_days(port.message_retention_days),
+            message_storage_policy=storage,
+            schema_settings={"schema": self.schema.id, "encoding": "JSON"},
+            opts=ctx.stateful(self),
+        )
+        self.dead_letter_topic = gcp.pubsub.Topic(
+            f"{name}-dlq-topic",
+            name=f"{ctx.id}-{port.name}-dead-letters",
+            project=ctx.project,
+            labels=internal,
+            kms_key_name=kms,
+            message_retention_duration=DEAD_LETTER_RETENTION,
+            message_storage_policy=storage,
+            opts=ctx.stateful(self),
+        )
+        never_expire = {"ttl": ""}  # an empty TTL: the 31-day idle expiry never applies
+        self.subscription = gcp.pubsub.Subscription(
+            f"{name}-subscription",
+            name=f"{ctx.id}-{port.name}-pipeline",
+            project=ctx.project,
+            topic=self.topic.id,
+            labels=labels,
+            ack_deadline_seconds=port.ack_deadline_seconds,
+            message_retention_duration=_days(port.message_retention_days),
+            retry_policy={"minimum_backoff": "10s", "maximum_backoff": "600s"},
+            dead_letter_policy={
+                "dead_letter_topic": self.dead_letter_topic.id,
+                "max_delivery_attempts": port.max_delivery_attempts,
+            },
+            expiration_policy=never_expire,
+            opts=ctx.stateful(self),
+        )
+        self.dead_letter_subscription = gcp.pubsub.Subscription(
+            f"{name}-dlq-subscription",
+            name=f"{ctx.id}-{port.name}-dead-letters",
+            project=ctx.project,
+            topic=self.dead_letter_topic.id,
+            labels=internal,
+            ack_deadline_seconds=60,
+            message_retention_duration=DEAD_LETTER_RETENTION,
+            retain_acked_messages=True,
+            expiration_policy=never_expire,
+            opts=ctx.stateful(self),
+        )
+        # Dead-lettering is done by the Pub/Sub service agent: it must publish to the
+        # dead-letter topic and subscribe (ack) on the source subscription.
+        agent = ctx.service_agent(PUBSUB_AGENT)
+        gcp.pubsub.TopicIAMMember(
+            f"{name}-dlq-agent-publisher",
+            project=ctx.project,
+            topic=self.dead_letter_topic.name,
+            role="roles/pubsub.publisher",
+            member=agent,
+            opts=iam(self),
+        )
+        gcp.pubsub.SubscriptionIAMMember(
+            f"{name}-agent-subscriber",
+            project=ctx.project,
+            subscription=self.subscription.name,
+            role="roles/pubsub.subscriber",
+            member=agent,
+            opts=iam(self),
+        )
+        # The product's pipeline consumes the subscription (viewer: Dataflow reads its metadata).
+        for role in ("roles/pubsub.subscriber", "roles/pubsub.viewer"):
+            gcp.pubsub.SubscriptionIAMMember(
+                f"{name}-sa-{role.rsplit('.', 1)[-1]}",
+                project=ctx.project,
+                subscription=self.subscription.name,
+                role=role,
+                member=ctx.sa_member,
+                opts=iam(self),
+            )
+        self.register_outputs(
+            {
+                "topic": self.topic.id,
+                "subscription": self.subscription.id,
+                "deadLetterTopic": self.dead_letter_topic.id,
+            }
+        )

@@ -1,0 +1,216 @@
+"""Dataflow Flex Template transformation: image repository, template bucket,
+template spec, and the streaming job running as the product's identity.
+
+Only template parameters go into `parameters`; environment options (workers,
+network, identity) are top-level arguments, or every preview shows a
+permanent diff (terraform-provider-google#14679).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+import pulumi_gcp as gcp
+
+from components.context import TOKEN_PREFIX, ProductContext, child, iam, slug_to_sql
+from datamesh.spec.product import DataflowFlexTemplate
+
+DEAD_LETTER_TABLE = "dead_letters"
+DEAD_LETTER_SCHEMA = [
+    {
+        "name": "reason",
+        "type": "STRING",
+        "mode": "REQUIRED",
+        "description": "Why the event was rejected (invalid_json, contract, unknown_device, "
+        "no_tenant, sink_error)",
+    },
+    {"name": "error", "type": "STRING", "mode": "NULLABLE", "description": "Error detail"},
+    {"name": "payload", "type": "STRING", "mode": "NULLABLE", "description": "Raw message body"},
+    {
+        "name": "attributes",
+        "type": "JSON",
+        "mode": "NULLABLE",
+        "description": "Pub/Sub message attributes",
+    },
+    {
+        "name": "message_id",
+        "type": "STRING",
+        "mode": "NULLABLE",
+        "description": "Pub/Sub message id",
+    },
+    {
+        "name": "publish_time",
+        "type": "TIMESTAMP",
+        "mode": "NULLABLE",
+        "description": "When Pub/Sub received the message",
+    },
+    {
+        "name": "failed_at",
+        "type": "TIMESTAMP",
+        "mode": "REQUIRED",
+        "description": "When the pipeline rejected it",
+    },
+]
+
+
+@dataclass(frozen=True)
+class PipelineWiring:
+    """The resolved endpoints the pipeline's parameters point at."""
+
+    input_subscription: pulumi.Input[str]
+    output_table: pulumi.Input[str]  # project:dataset.table
+    side_inputs: Mapping[str, pulumi.Input[str]]  # parameter name -> project:dataset.table
+    template_metadata: Mapping[str, Any]  # the pipeline's metadata.json
+
+
+def bucket_name(project: str, product_id: str) -> str:
+    """Globally unique, at most 63 characters, stable for a project and product."""
+    name = f"{project}-{product_id}-dataflow"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    return f"{name[:54]}-{digest}"
+
+
+class DataflowTransformation(pulumi.ComponentResource):
+    job: gcp.dataflow.FlexTemplateJob
+    dead_letter_table: gcp.bigquery.Table
+
+    def __init__(
+        self,
+        name: str,
+        ctx: ProductContext,
+        spec: DataflowFlexTemplate,
+        wiring: PipelineWiring,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        super().__init__(f"{TOKEN_PREFIX}DataflowTransformation", name, None, opts)
+        settings = ctx.settings
+        internal = ctx.labels("pipeline", "internal")
+        kms = settings.kms_key
+
+        self.repository = gcp.artifactregistry.Repository(
+            f"{name}-images",
+            project=ctx.project,
+            location=settings.region,
+            repository_id=f"{ctx.id}-images",
+            format="DOCKER",
+            description=f"Pipeline images of data product {ctx.id}",
+            labels=internal,
+            kms_key_name=kms,
+            opts=child(self),
+        )
+        self.bucket = gcp.storage.Bucket(
+            f"{name}-bucket",
+            project=ctx.project,
+            name=bucket_name(ctx.project, ctx.id),
+            location=settings.region,
+            uniform_bucket_level_access=True,
+            public_access_prevention="enforced",
+            force_destroy=False,
+            versioning={"enabled": True},
+            labels=internal,
+            encryption={"default_kms_key_name": kms} if kms else None,
+            lifecycle_rules=[
+                {
+                    "action": {"type": "Delete"},
+                    "condition": {"age": 7, "matches_prefixes": ["tmp/", "staging/"]},
+                }
+            ],
+            opts=child(self),
+        )
+        image = (
+            f"{settings.region}-docker.pkg.dev/{ctx.project}/{ctx.id}-images/"
+            f"{ctx.id}-pipeline:{settings.pipeline_image_tag}"
+        )
+        spec_doc = {
+            "image": image,
+            "sdkInfo": {"language": "PYTHON"},
+            "metadata": dict(wiring.template_metadata),
+        }
+        self.template = gcp.storage.BucketObject(
+            f"{name}-template-spec",
+            bucket=self.bucket.name,
+            name=f"templates/{ctx.id}-{settings.pipeline_image_tag}.json",
+            content=json.dumps(spec_doc, indent=2, sort_keys=True),
+            content_type="application/json",
+            opts=child(self),
+        )
+        self.dead_letter_table = gcp.bigquery.Table(
+            f"{name}-dead-letter-table",
+            project=ctx.project,
+            dataset_id=ctx.dataset_ref,
+            table_id=DEAD_LETTER_TABLE,
+            description=f"Events the {ctx.id} pipeline could not turn into rows, with the reason",
+            labels=ctx.labels("dead-letters", "internal"),
+            schema=json.dumps(DEAD_LETTER_SCHEMA),
+            time_partitioning={"type": "DAY", "field": "failed_at"},
+            deletion_protection=ctx.protect,
+            opts=ctx.stateful(self),
+        )
+        # What the workers need, on the narrowest resource that grants it.
+        gcp.projects.IAMMember(
+            f"{name}-sa-dataflow-worker",
+            project=ctx.project,
+            role="roles/dataflow.worker",
+            member=ctx.sa_member,
+            opts=iam(self),
+        )
+        gcp.storage.BucketIAMMember(
+            f"{name}-sa-bucket-objects",
+            bucket=self.bucket.name,
+            role="roles/storage.objectAdmin",
+            member=ctx.sa_member,
+            opts=iam(self),
+        )
+        gcp.artifactregistry.RepositoryIamMember(
+            f"{name}-sa-images-reader",
+            project=ctx.project,
+            location=settings.region,
+            repository=self.repository.repository_id,
+            role="roles/artifactregistry.reader",
+            member=ctx.sa_member,
+            opts=iam(self),
+        )
+        dead_letter_ref = pulumi.Output.concat(
+            ctx.project,
+            ":",
+            self.dead_letter_table.dataset_id,
+            ".",
+            self.dead_letter_table.table_id,
+        )
+        parameters: dict[str, pulumi.Input[str]] = {
+            **spec.parameters,
+            "input_subscription": wiring.input_subscription,
+            "output_table": wiring.output_table,
+            "dead_letter_table": dead_letter_ref,
+            **wiring.side_inputs,
+        }
+        self.job = gcp.dataflow.FlexTemplateJob(
+            f"{name}-job",
+            project=ctx.project,
+            name=f"{ctx.id}-{slug_to_sql(spec.output_port).replace('_', '-')}",
+            region=settings.region,
+            container_spec_gcs_path=pulumi.Output.concat(
+                "gs://", self.bucket.name, "/", self.template.name
+            ),
+            service_account_email=ctx.service_account_email,
+            ip_configuration="WORKER_IP_PRIVATE",
+            subnetwork=settings.subnetwork,
+            machine_type=spec.machine_type,
+            max_workers=spec.max_workers,
+            enable_streaming_engine=True,
+            on_delete="drain",  # a streaming job finishes in-flight data instead of losing it
+            temp_location=pulumi.Output.concat("gs://", self.bucket.name, "/tmp"),
+            staging_location=pulumi.Output.concat("gs://", self.bucket.name, "/staging"),
+            kms_key_name=kms,
+            labels=ctx.labels(spec.input_port, "internal"),
+            parameters=parameters,
+            opts=child(self, depends_on=[self.template]),
+        )
+        self.register_outputs({"jobName": self.job.name, "deadLetterTable": dead_letter_ref})

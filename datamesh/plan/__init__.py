@@ -1,0 +1,1 @@
+"""Offline planning: run the real Pulumi program in-process under mocks."""
