@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
+from pulumi.runtime import rpc
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 GET_PROJECT = "gcp:organizations/getProject:getProject"
@@ -17,6 +18,17 @@ GET_PROJECT = "gcp:organizations/getProject:getProject"
 def project_number(project: str) -> str:
     """A stable, realistic-looking project number for a project id."""
     return str(int(hashlib.sha256(project.encode()).hexdigest(), 16) % 10**12).rjust(12, "1")
+
+
+def unwrap_secrets(value: Any) -> Any:
+    """Deserialized properties with secret wrappers replaced by their values."""
+    if isinstance(value, dict):
+        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
+            return unwrap_secrets(value.get("value"))
+        return {k: unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap_secrets(v) for v in value]
+    return value
 
 
 def _short_hash(text: str) -> str:
@@ -42,7 +54,8 @@ class GcpMocks(pulumi.runtime.Mocks):
         return {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
-        inputs: dict[str, Any] = dict(args.inputs)
+        # Secret inputs arrive wrapped; compute outputs from their values.
+        inputs: dict[str, Any] = unwrap_secrets(dict(args.inputs))
         if args.typ == STACK_REFERENCE:
             name = inputs.get("name", args.name)
             return name, {"name": name, "outputs": dict(self.stack_outputs(name))}

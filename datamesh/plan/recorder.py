@@ -7,6 +7,11 @@ from typing import Any
 
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks
+from pulumi.runtime.settings import get_project, get_stack
+
+from datamesh.plan.mocks import unwrap_secrets
+
+STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 @dataclass(frozen=True)
@@ -26,6 +31,7 @@ class RecordedResource:
     provider: str
     inputs: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    read: bool = False  # read (an existing resource), not managed
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -50,9 +56,19 @@ class RecordingMonitor(MockMonitor):
         self.recorded: list[RecordedResource] = []
         self._outputs: dict[str, dict[str, Any]] = {}
 
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine makes them: the parent's whole qualified type chain
+        (`a$b$c`), and no `pulumi:pulumi:Stack$` prefix for top-level resources.
+        The SDK's mock keeps only the last parent type, which no real stack has."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != STACK_TYPE:
+                type_ = f"{qualified}${type_}"
+        return "urn:pulumi:" + "::".join([get_stack(), get_project(), type_, name])
+
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type == "pulumi:pulumi:Stack":
+        if request.type == STACK_TYPE:
             return response
         urn = self.make_urn(request.parent, request.type, request.name)
         inputs = rpc.deserialize_properties(request.object)
@@ -74,19 +90,35 @@ class RecordingMonitor(MockMonitor):
                 aliases=tuple(a.urn or a.spec.name for a in request.aliases),
                 replace_with=tuple(request.replace_with),
                 provider=request.provider,
-                inputs=_plain(inputs),
-                outputs=_plain(registration.state) if registration is not None else {},
+                inputs=unwrap_secrets(inputs),
+                outputs=unwrap_secrets(registration.state) if registration is not None else {},
             )
         )
         return response
 
-
-def _plain(value: Any) -> Any:
-    """Deserialized properties, with secrets unwrapped to their values (as policies see them)."""
-    if isinstance(value, dict):
-        if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
-            return _plain(value.get("value"))
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    def ReadResource(self, request: Any) -> Any:
+        """Reads of existing resources (StackReference among them) are part of the plan too."""
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        urn = self.make_urn(request.parent, request.type, request.name)
+        registration = self.resources.get(urn)
+        self.recorded.append(
+            RecordedResource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=True,
+                protect=False,
+                retain_on_delete=False,
+                delete_before_replace=False,
+                dependencies=tuple(request.dependencies),
+                property_dependencies={},
+                aliases=(),
+                replace_with=(),
+                provider=request.provider,
+                inputs=unwrap_secrets(rpc.deserialize_properties(request.properties)),
+                outputs=unwrap_secrets(registration.state) if registration is not None else {},
+                read=True,
+            )
+        )
+        return response

@@ -1,0 +1,91 @@
+"""Multi-tenancy: every tenant sees only its rows; pipelines and downstream
+products keep full rows."""
+
+from __future__ import annotations
+
+from datamesh.plan.runner import ProgramRun
+from datamesh.spec import load_mesh
+from tests.components.inspect import ROW_ACCESS
+from tests.helpers import PRODUCTS
+
+TENANTS = {
+    "acme": "tenant-acme-readers@example.com",
+    "globex": "tenant-globex-readers@example.com",
+    "initech": "tenant-initech-readers@example.com",
+}
+
+
+def _policies(run: ProgramRun, dataset: str, table: str) -> dict[str, dict[str, object]]:
+    return {
+        str(r.inputs["policyId"]): r.inputs
+        for r in run.by_type(ROW_ACCESS)
+        if (r.inputs["datasetId"], r.inputs["tableId"]) == (dataset, table)
+    }
+
+
+def test_every_multi_tenant_table_has_a_policy_per_tenant(runs: dict[str, ProgramRun]) -> None:
+    mesh = load_mesh(PRODUCTS)
+    checked = 0
+    for stack in ("iot-prod", "crm-prod"):
+        run = runs[stack]
+        for entry_id, entry in run.outputs["meshRegistry"].items():
+            for port_name, port in entry["outputPorts"].items():
+                if port["kind"] != "table" or not port["tenantColumn"]:
+                    continue
+                policies = _policies(run, entry["datasetId"], port["resourceId"])
+                for tenant, group in TENANTS.items():
+                    policy = policies[f"tenant_{tenant}"]
+                    assert policy["grantees"] == [f"group:{group}"]
+                    assert policy["filterPredicate"] == f'{port["tenantColumn"]} = "{tenant}"'
+                own = f"serviceAccount:{entry['serviceAccount']}"
+                assert policies["mesh_full_access"]["grantees"] == [own]
+                assert policies["mesh_full_access"]["filterPredicate"] == "TRUE"
+                # Every downstream product of this port gets the TRUE filter too.
+                for edge in mesh.downstream(entry_id):
+                    if edge.output_port == port_name and edge.consumer in entry_id_products(run):
+                        assert f"mesh_reader_{edge.consumer.replace('-', '_')}" in policies
+                checked += 1
+    assert checked == 5  # metrics, actions, devices, device-tenants, customers
+
+
+def entry_id_products(run: ProgramRun) -> set[str]:
+    return set(run.outputs["meshRegistry"])
+
+
+def test_no_tenant_has_unfiltered_rows(runs: dict[str, ProgramRun]) -> None:
+    tenant_members = {f"group:{g}" for g in TENANTS.values()}
+    for run in runs.values():
+        for r in run.by_type(ROW_ACCESS):
+            if r.inputs["filterPredicate"] == "TRUE":
+                assert not tenant_members & set(r.inputs["grantees"]), r.name
+                assert all(g.startswith("serviceAccount:dp-") for g in r.inputs["grantees"])
+
+
+def test_downstream_products_get_full_rows_upstream(runs: dict[str, ProgramRun]) -> None:
+    run = runs["iot-prod"]
+    readers = {
+        (r.inputs["project"], r.inputs["tableId"]): r.inputs["grantees"]
+        for r in run.by_type(ROW_ACCESS)
+        if r.inputs["policyId"] == "mesh_reader_iot_analytics"
+    }
+    analytics = ["serviceAccount:dp-iot-analytics@example-iot-prod.iam.gserviceaccount.com"]
+    assert readers == {
+        ("example-iot-prod", "metrics_v1"): analytics,
+        ("example-iot-prod", "actions_v1"): analytics,
+        ("example-iot-prod", "devices_v1"): analytics,
+        ("example-crm-prod", "customers_v1"): analytics,  # across stacks
+    }
+    telemetry = [
+        r for r in run.by_type(ROW_ACCESS) if r.inputs["policyId"] == "mesh_reader_iot_telemetry"
+    ]
+    assert [r.inputs["tableId"] for r in telemetry] == ["device_tenants_v1"]
+
+
+def test_tenants_read_the_analytics_views(runs: dict[str, ProgramRun]) -> None:
+    run = runs["iot-prod"]
+    readers = {
+        r.inputs["member"]
+        for r in run.by_type("gcp:bigquery/iamMember:IamMember")
+        if r.inputs["tableId"] == "co2_per_room_hourly_v1"
+    }
+    assert readers == {f"group:{g}" for g in TENANTS.values()}
