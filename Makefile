@@ -1,5 +1,5 @@
 # Two commands for a fresh machine with Python 3.11:
-#   make demo   sets up .venv (if missing) and runs the main job on the IoT mesh
+#   make demo   sets up .venv (if missing), validates the IoT mesh and plans iot-prod offline
 #   make test   sets up the same .venv and runs lint, type check and the tests
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/datamesh validate
+	$(BIN)/datamesh plan --stack iot-prod
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

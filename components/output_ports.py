@@ -27,6 +27,32 @@ SUBSCRIBER = "roles/pubsub.subscriber"
 _MS_PER_DAY = 86_400_000
 
 
+def port_props(contract: Contract, tenant_column: str | None) -> dict[str, Any]:
+    """What a port component tells the policy pack about itself (component inputs)."""
+    retention = contract.sla("retention")
+    days = None
+    if retention is not None and str(retention[1] or "d").lower() in {"d", "day", "days"}:
+        days = int(float(str(retention[0])))
+    return {
+        "contractId": contract.id,
+        "contractVersion": contract.version,
+        "tenantColumn": tenant_column,
+        "classifiedColumns": {
+            f.name: f.classification for f in contract.fields if f.classification
+        },
+        "retentionDays": days,
+    }
+
+
+def port_labels(
+    ctx: ProductContext, port: str, contract: Contract, tenant_column: str | None
+) -> dict[str, str]:
+    labels = {**ctx.labels(port, "output"), **contract_labels(contract)}
+    if tenant_column is not None:
+        labels["mesh-tenant-column"] = label_value(tenant_column)
+    return labels
+
+
 def contract_labels(contract: Contract) -> dict[str, str]:
     """Contract id and version as label values (`.` and `:` are not allowed there)."""
     short = contract.id.removeprefix("urn:datacontract:").replace(":", "-")
@@ -68,8 +94,10 @@ class TableOutputPort(pulumi.ComponentResource):
     def __init__(
         self, name: str, ctx: ProductContext, port: TableOutput, opts: pulumi.ResourceOptions
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}TableOutputPort", name, None, opts)
         contract = ctx.bundle.contracts[port.name]
+        super().__init__(
+            f"{TOKEN_PREFIX}TableOutputPort", name, port_props(contract, port.tenant_column), opts
+        )
         partitioning = port.partitioning
         self.table = gcp.bigquery.Table(
             f"{name}-table",
@@ -78,7 +106,7 @@ class TableOutputPort(pulumi.ComponentResource):
             table_id=port.physical_name,
             friendly_name=contract.model.name,
             description=contract.description,
-            labels={**ctx.labels(port.name, "output"), **contract_labels(contract)},
+            labels=port_labels(ctx, port.name, contract, port.tenant_column),
             schema=table_schema(contract.fields, ctx.settings.policy_tags),
             time_partitioning=(
                 {
@@ -115,8 +143,10 @@ class ViewOutputPort(pulumi.ComponentResource):
         query: pulumi.Input[str],
         opts: pulumi.ResourceOptions,
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}ViewOutputPort", name, None, opts)
         contract = ctx.bundle.contracts[port.name]
+        super().__init__(
+            f"{TOKEN_PREFIX}ViewOutputPort", name, port_props(contract, port.tenant_column), opts
+        )
         self.view = gcp.bigquery.Table(
             f"{name}-view",
             project=ctx.project,
@@ -124,7 +154,7 @@ class ViewOutputPort(pulumi.ComponentResource):
             table_id=port.physical_name,
             friendly_name=contract.model.name,
             description=contract.description,
-            labels={**ctx.labels(port.name, "output"), **contract_labels(contract)},
+            labels=port_labels(ctx, port.name, contract, port.tenant_column),
             view={"query": query, "use_legacy_sql": False},
             deletion_protection=ctx.protect,
             opts=ctx.stateful(self),
@@ -139,9 +169,9 @@ class TopicOutputPort(pulumi.ComponentResource):
     def __init__(
         self, name: str, ctx: ProductContext, port: TopicOutput, opts: pulumi.ResourceOptions
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}TopicOutputPort", name, None, opts)
         contract = ctx.bundle.contracts[port.name]
-        labels = {**ctx.labels(port.name, "output"), **contract_labels(contract)}
+        super().__init__(f"{TOKEN_PREFIX}TopicOutputPort", name, port_props(contract, None), opts)
+        labels = port_labels(ctx, port.name, contract, None)
         schema = gcp.pubsub.Schema(
             f"{name}-schema",
             name=f"{port.physical_name}",

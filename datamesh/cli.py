@@ -69,6 +69,43 @@ def validate(products_dir: ProductsDir = Path("products")) -> None:
 
 
 @app.command()
+def plan(
+    stack: Annotated[str, typer.Option("--stack", help="Stack to plan (Pulumi.<stack>.yaml)")],
+    products_dir: Annotated[
+        Path | None, typer.Option("--products-dir", help="Product specs (default: config)")
+    ] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the plan as JSON")] = None,
+    policy_pack: Annotated[
+        Path, typer.Option("--policy-pack", help="CrossGuard policy pack folder")
+    ] = Path("policies"),
+    no_policies: Annotated[bool, typer.Option("--no-policies", help="Skip the pack")] = False,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-config", help="Pack config JSON (default: <pack>/config/<env>.json)"
+        ),
+    ] = None,
+    project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
+    quiet: Annotated[bool, typer.Option("--quiet", help="Summary and violations only")] = False,
+) -> None:
+    """Offline `pulumi preview --policy-pack`: run the program under mocks, then the pack."""
+    from datamesh.plan.commands import run_plan_command
+
+    code = run_plan_command(
+        project_dir,
+        stack,
+        products_dir,
+        json_file,
+        None if no_policies else policy_pack,
+        policy_config,
+        quiet,
+        out,
+        err,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
 def graph(products_dir: ProductsDir = Path("products")) -> None:
     """Print the lineage of the mesh as a Mermaid flowchart."""
     mesh = _load(products_dir)

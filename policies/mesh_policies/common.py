@@ -1,0 +1,157 @@
+"""Shared readers of resources: types, labels, principals, mesh membership."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+MESH_LABELS = ("mesh-domain", "mesh-product", "mesh-owner", "mesh-env")
+PORT_LABELS = ("mesh-port", "mesh-port-kind")
+PORT_KINDS = ("input", "output", "internal")
+
+PRODUCT = "datamesh:index:DataProduct"
+DATASET = "gcp:bigquery/dataset:Dataset"
+TABLE = "gcp:bigquery/table:Table"
+TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
+DATASET_ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
+ROW_ACCESS = "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
+TRANSFER = "gcp:bigquery/dataTransferConfig:DataTransferConfig"
+CONNECTION = "gcp:bigquery/connection:Connection"
+TOPIC = "gcp:pubsub/topic:Topic"
+SUBSCRIPTION = "gcp:pubsub/subscription:Subscription"
+BUCKET = "gcp:storage/bucket:Bucket"
+REPOSITORY = "gcp:artifactregistry/repository:Repository"
+FLEX_JOB = "gcp:dataflow/flexTemplateJob:FlexTemplateJob"
+ACCOUNT = "gcp:serviceaccount/account:Account"
+DATAPLEX_PRODUCT = "gcp:dataplex/dataProduct:DataProduct"
+DATASCAN = "gcp:dataplex/datascan:Datascan"
+PORT_COMPONENTS = {
+    "datamesh:index:TableOutputPort",
+    "datamesh:index:ViewOutputPort",
+    "datamesh:index:TopicOutputPort",
+}
+INPUT_PORT_COMPONENT = "datamesh:index:DataProductInputPort"
+
+# Resources whose `labels` argument takes GCP labels.
+LABELABLE = {
+    DATASET,
+    TABLE,
+    TOPIC,
+    SUBSCRIPTION,
+    BUCKET,
+    REPOSITORY,
+    FLEX_JOB,
+    DATAPLEX_PRODUCT,
+    "gcp:dataplex/dataProductDataAsset:DataProductDataAsset",
+    DATASCAN,
+}
+PORT_RESOURCES = {TABLE, TOPIC, SUBSCRIPTION}
+
+LABEL_VALUE = re.compile(r"^[\w-]{0,63}$", re.UNICODE)
+BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
+PUBLIC = frozenset({"allUsers", "allAuthenticatedUsers"})
+SERVICE_AGENT = re.compile(r"^service-\d+@gcp-sa-[a-z-]+\.iam\.gserviceaccount\.com$")
+PRODUCT_IDENTITY = re.compile(r"^dp-([a-z0-9-]+)@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
+VERSIONED = re.compile(r"^[a-z][a-z0-9_]*_v[0-9]+$")
+
+
+def is_iam_grant(type_token: str) -> bool:
+    """IAM member, binding and policy resources of any service."""
+    last = type_token.rsplit(":", 1)[-1].lower()
+    return last.endswith(("iammember", "iambinding", "iampolicy"))
+
+
+def in_mesh(urn: str) -> bool:
+    """The resource belongs to a data product (its URN's type chain says so)."""
+    return f"::{PRODUCT}$" in urn or f"{PRODUCT}$" in urn.split("::")[2]
+
+
+def labels_of(props: Mapping[str, Any]) -> dict[str, str]:
+    value = props.get("labels") or props.get("userLabels") or {}
+    return {str(k): str(v) for k, v in dict(value).items()}
+
+
+def members_of(type_token: str, props: Mapping[str, Any]) -> Iterator[str]:
+    """Every principal a resource grants something to, as IAM member strings."""
+    if "member" in props and props.get("member"):
+        yield str(props["member"])
+    for member in props.get("members") or []:
+        yield str(member)
+    for grantee in props.get("grantees") or []:
+        yield str(grantee)
+    if type_token in (DATASET_ACCESS,):
+        yield from _dataset_access_members(props)
+    for entry in props.get("accesses") or []:
+        yield from _dataset_access_members(entry)
+    policy = props.get("policyData")
+    if isinstance(policy, str) and policy:
+        try:
+            bindings = json.loads(policy).get("bindings", [])
+        except (ValueError, AttributeError):
+            bindings = []
+        for binding in bindings:
+            yield from (str(m) for m in binding.get("members", []))
+
+
+def _dataset_access_members(props: Mapping[str, Any]) -> Iterator[str]:
+    if props.get("userByEmail"):
+        email = str(props["userByEmail"])
+        kind = "serviceAccount" if email.endswith(".gserviceaccount.com") else "user"
+        yield f"{kind}:{email}"
+    if props.get("groupByEmail"):
+        yield f"group:{props['groupByEmail']}"
+    if props.get("domain"):
+        yield f"domain:{props['domain']}"
+    if props.get("iamMember"):
+        yield str(props["iamMember"])
+    if props.get("specialGroup"):
+        yield str(props["specialGroup"])
+
+
+def roles_of(props: Mapping[str, Any]) -> Iterator[str]:
+    if props.get("role"):
+        yield str(props["role"])
+    for entry in props.get("accesses") or []:
+        if entry.get("role"):
+            yield str(entry["role"])
+    policy = props.get("policyData")
+    if isinstance(policy, str) and policy:
+        try:
+            yield from (str(b.get("role")) for b in json.loads(policy).get("bindings", []))
+        except (ValueError, AttributeError):
+            return
+
+
+def email_of(member: str) -> str:
+    return member.split(":", 1)[1] if ":" in member else member
+
+
+def product_of_identity(member: str) -> str | None:
+    match = PRODUCT_IDENTITY.match(email_of(member))
+    return match.group(1) if match else None
+
+
+def is_service_agent(member: str) -> bool:
+    return bool(SERVICE_AGENT.match(email_of(member)))
+
+
+def schema_columns(schema: Any) -> list[dict[str, Any]]:
+    """Top-level columns of a table's JSON schema (empty when absent or unparsable)."""
+    if not isinstance(schema, str) or not schema:
+        return []
+    try:
+        parsed = json.loads(schema)
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []
+
+
+def walk_columns(
+    columns: Iterable[dict[str, Any]], prefix: str = ""
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    for column in columns:
+        name = f"{prefix}{column.get('name', '?')}"
+        yield name, column
+        yield from walk_columns(column.get("fields") or [], f"{name}.")

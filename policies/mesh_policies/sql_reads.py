@@ -1,0 +1,80 @@
+"""SQL of views and scheduled queries reads only what the product declared."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlglot
+from pulumi_policy import (
+    EnforcementLevel,
+    ReportViolation,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+from mesh_policies.common import INPUT_PORT_COMPONENT, TABLE, TABLE_IAM, TRANSFER, labels_of
+from mesh_policies.stack_index import StackIndex
+
+
+def _tables_read(sql: str) -> list[tuple[str, str, str]]:
+    query = sqlglot.parse_one(sql, read="bigquery")
+    ctes = {c.alias_or_name for c in query.find_all(exp.CTE)}
+    out = []
+    for t in query.find_all(exp.Table):
+        if not t.name or (not t.db and t.name in ctes):
+            continue
+        out.append((t.catalog, t.db, t.name))
+    return out
+
+
+def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex.build(list(args.resources))
+    declared: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
+    for r in args.resources:
+        if r.resource_type == TABLE_IAM and index.ancestor(r, INPUT_PORT_COMPONENT):
+            product = index.product_of(r)
+            if product is not None:
+                p = r.props
+                declared[product].add(
+                    (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+                )
+    for r in args.resources:
+        sql = None
+        if r.resource_type == TABLE and r.props.get("view"):
+            sql = (r.props.get("view") or {}).get("query")
+        elif r.resource_type == TRANSFER and r.props.get("dataSourceId") == "scheduled_query":
+            sql = (r.props.get("params") or {}).get("query")
+        if not sql:
+            continue
+        product = index.product_of(r) or labels_of(r.props).get("mesh-product")
+        try:
+            tables = _tables_read(str(sql))
+        except (ParseError, TokenError) as exc:
+            report(
+                f"{r.name}: its SQL does not parse as BigQuery SQL ({str(exc).splitlines()[0]})"
+                "; fix the query.",
+                r.urn,
+            )
+            continue
+        for project, dataset, table in tables:
+            owner = index.dataset_owner(project, dataset)
+            if owner is not None and owner == product:
+                continue
+            if (project, dataset, table) in declared.get(product or "", set()):
+                continue
+            report(
+                f"{r.name} reads {project}.{dataset}.{table}, which is neither {product}'s "
+                "own table nor an output port it declares as an input port.",
+                r.urn,
+            )
+
+
+sql_reads_declared_ports = StackValidationPolicy(
+    name="sql-reads-declared-ports",
+    description="Every view and scheduled query reads only its own product's tables or upstream "
+    "output ports the product declared as input ports; unparseable SQL is a violation.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_sql_reads,
+)

@@ -1,0 +1,141 @@
+"""An index over all resources of a stack, for the policies that relate them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pulumi_policy import PolicyResource
+
+from mesh_policies.common import (
+    DATAPLEX_PRODUCT,
+    DATASET,
+    DATASET_ACCESS,
+    PRODUCT,
+    ROW_ACCESS,
+    TABLE,
+    TABLE_IAM,
+    TOPIC,
+    is_iam_grant,
+    is_service_agent,
+    labels_of,
+    members_of,
+    product_of_identity,
+    roles_of,
+)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One principal granted one role on one target."""
+
+    resource: PolicyResource
+    member: str
+    role: str
+    target_kind: str  # table | dataset | topic | subscription | other | project
+    target: tuple[str, ...]  # e.g. (project, dataset, table)
+    authorized_view: Mapping[str, Any] | None = None
+
+
+def _last(path: Any) -> str:
+    return str(path or "").rsplit("/", 1)[-1]
+
+
+@dataclass
+class StackIndex:
+    resources: list[PolicyResource]
+    datasets: dict[tuple[str, str], PolicyResource] = field(default_factory=dict)
+    tables: dict[tuple[str, str, str], PolicyResource] = field(default_factory=dict)
+    topics: dict[str, PolicyResource] = field(default_factory=dict)
+    owners: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @classmethod
+    def build(cls, resources: list[PolicyResource]) -> StackIndex:
+        index = cls(resources)
+        for r in resources:
+            p = r.props
+            if r.resource_type == DATASET:
+                index.datasets[(str(p.get("project", "")), str(p.get("datasetId")))] = r
+            elif r.resource_type == TABLE:
+                key = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+                index.tables[key] = r
+            elif r.resource_type == TOPIC:
+                index.topics[str(p.get("name"))] = r
+            elif r.resource_type == DATAPLEX_PRODUCT:
+                product = labels_of(p).get("mesh-product") or str(p.get("dataProductId"))
+                index.owners[product].update(f"group:{e}" for e in p.get("ownerEmails") or [])
+        return index
+
+    def product_of(self, resource: PolicyResource | None) -> str | None:
+        """The data product a resource belongs to (its DataProduct ancestor)."""
+        while resource is not None:
+            if resource.resource_type == PRODUCT:
+                return resource.name
+            resource = resource.parent
+        return None
+
+    def ancestor(self, resource: PolicyResource | None, type_token: str) -> PolicyResource | None:
+        while resource is not None:
+            if resource.resource_type == type_token:
+                return resource
+            resource = resource.parent
+        return None
+
+    def dataset_owner(self, project: str, dataset: str) -> str | None:
+        found = self.datasets.get((project, dataset))
+        return labels_of(found.props).get("mesh-product") if found is not None else None
+
+    def table(self, project: str, dataset: str, table: str) -> PolicyResource | None:
+        return self.tables.get((project, dataset, table))
+
+    def is_insider(self, member: str, product: str | None) -> bool:
+        """The product's own identity or owner group, or a Google service agent."""
+        if is_service_agent(member):
+            return True
+        if product is None:
+            return False
+        return product_of_identity(member) == product or member in self.owners.get(product, ())
+
+    def grants(self) -> Iterator[Grant]:
+        for r in self.resources:
+            t, p = r.resource_type, r.props
+            if t == TABLE_IAM:
+                target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+                for m in members_of(t, p):
+                    yield Grant(r, m, str(p.get("role")), "table", target)
+            elif t == DATASET_ACCESS:
+                target = (str(p.get("project", "")), str(p.get("datasetId")))
+                if p.get("view"):
+                    view = p.get("view")
+                    yield Grant(r, "view", "READER", "dataset", target, view)
+                for m in members_of(t, p):
+                    yield Grant(r, m, str(p.get("role", "")), "dataset", target)
+            elif t == ROW_ACCESS:
+                target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+                for m in members_of(t, p):
+                    yield Grant(r, m, f"ROW:{p.get('filterPredicate')}", "rows", target)
+            elif is_iam_grant(t):
+                kind, target = self._iam_target(t, p)
+                for m in members_of(t, p):
+                    for role in roles_of(p):
+                        yield Grant(r, m, role, kind, target)
+
+    @staticmethod
+    def _iam_target(t: str, p: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:
+        if "topic" in p:
+            return "topic", (_last(p.get("topic")),)
+        if "subscription" in p:
+            return "subscription", (_last(p.get("subscription")),)
+        if "bucket" in p:
+            return "bucket", (_last(p.get("bucket")),)
+        if "repository" in p:
+            return "repository", (_last(p.get("repository")),)
+        if "connectionId" in p:
+            return "connection", (_last(p.get("connectionId")),)
+        if "serviceAccountId" in p:
+            return "serviceAccount", (_last(p.get("serviceAccountId")),)
+        if t.startswith("gcp:projects/"):
+            return "project", (str(p.get("project", "")),)
+        return "other", ()
