@@ -63,8 +63,12 @@ def run_program(
     *,
     extra_config: Mapping[str, str] | None = None,
     stack_outputs: Callable[[str], Mapping[str, Any]] | None = None,
+    before_program: Callable[[], None] | None = None,
 ) -> ProgramRun:
     """Run `project_dir/__main__.py` for `stack` and record it.
+
+    `before_program` runs inside the mocked runtime just before the program (tests
+    use it to register stack transformations that simulate a faulty component).
 
     `stack_outputs(fully_qualified_stack_name)` answers StackReferences (see
     `plan_with_references`, which plans referenced stacks first).
@@ -87,7 +91,7 @@ def run_program(
         main = project_dir / "__main__.py"
         with _chdir(project_dir):
             try:
-                loop.run_until_complete(run_pulumi_func(lambda: _run_main(main)))
+                loop.run_until_complete(run_pulumi_func(lambda: _run_main(main, before_program)))
             except pulumi.RunError as exc:
                 raise ProgramError(str(exc)) from None
             outputs = _resolve_outputs(loop)
@@ -99,7 +103,9 @@ def run_program(
     return ProgramRun(stack, config, list(monitor.recorded), outputs)
 
 
-def _run_main(main: Path) -> None:
+def _run_main(main: Path, before: Callable[[], None] | None) -> None:
+    if before is not None:
+        before()
     runpy.run_path(str(main), run_name="__main__")
 
 

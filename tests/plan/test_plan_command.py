@@ -1,0 +1,129 @@
+"""`datamesh plan` as users and CI run it: output, JSON, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from datamesh.cli import app
+from tests.helpers import REPO, edit_yaml
+
+RESOURCE_KEYS = {
+    "urn",
+    "type",
+    "name",
+    "parent",
+    "custom",
+    "protect",
+    "deleteBeforeReplace",
+    "retainOnDelete",
+    "dependencies",
+    "inputs",
+}
+
+
+def _plan(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["plan", "--project-dir", str(REPO), *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
+    out = tmp_path / "plan.json"
+    code, stdout, _ = _plan("--stack", "iot-prod", "--json", str(out))
+    assert code == 0
+    assert " +   └─ datamesh:index:DataProduct" in stdout or "datamesh:index:DataProduct" in stdout
+    assert "gcp:bigquery/dataset:Dataset" in stdout and "iot-telemetry-storage-dataset" in stdout
+    assert "✅ data-mesh-governance@v0.1.0" in stdout
+    assert "Violations: 0 mandatory, 0 advisory" in stdout
+    doc = json.loads(out.read_text())
+    assert set(doc) == {"stack", "resources", "violations", "summary"}
+    assert doc["stack"] == "iot-prod"
+    assert doc["violations"] == []
+    assert all(set(r) == RESOURCE_KEYS for r in doc["resources"])
+    dataset = next(r for r in doc["resources"] if r["name"] == "iot-telemetry-storage-dataset")
+    assert dataset["protect"] is True
+    assert dataset["inputs"]["datasetId"] == "iot_iot_telemetry"
+    assert dataset["parent"].endswith("::iot-telemetry-storage")
+    summary = doc["summary"]
+    assert summary["resources"] == len(doc["resources"])
+    assert summary["byType"]["gcp:bigquery/dataset:Dataset"] == 4
+    assert set(summary["byProduct"]) == {
+        "iot-metadata",
+        "iot-actions-taken",
+        "iot-telemetry",
+        "iot-analytics",
+    }
+    assert summary["policyPack"] == "data-mesh-governance@v0.1.0"
+    assert summary["policyPackConfig"].endswith("policies/config/prod.json")
+
+
+def test_a_spec_breaking_a_mandatory_policy_exits_1_naming_policy_and_resource(
+    products: Path, tmp_path: Path
+) -> None:
+    edit_yaml(
+        products / "iot-telemetry/product.yaml",
+        lambda d: d["output_ports"][0]["consumers"].append("partner@other.org"),
+    )
+    out = tmp_path / "plan.json"
+    code, stdout, _ = _plan(
+        "--stack", "iot-prod", "--products-dir", str(products), "--json", str(out), "--quiet"
+    )
+    assert code == 1
+    assert "❌ data-mesh-governance@v0.1.0" in stdout
+    assert (
+        "- [mandatory]  principal-kinds  (gcp:bigquery/iamMember:IamMember: "
+        "iot-telemetry-out-metrics-reader-group-partner)" in stdout
+    )
+    assert "partner@other.org, outside the allowed domains" in stdout
+    violations = json.loads(out.read_text())["violations"]
+    assert [(v["policy"], v["enforcementLevel"]) for v in violations] == [
+        ("principal-kinds", "mandatory")
+    ]
+    assert violations[0]["urn"].endswith("::iot-telemetry-out-metrics-reader-group-partner")
+
+
+def test_advisory_violations_do_not_fail_the_plan(products: Path) -> None:
+    edit_yaml(
+        products / "iot-telemetry/product.yaml",
+        lambda d: d["output_ports"][0]["partitioning"].update(expiration_days=30),
+    )
+    code, stdout, _ = _plan("--stack", "iot-prod", "--products-dir", str(products), "--quiet")
+    assert code == 0
+    assert "- [advisory]  retention-vs-contract" in stdout
+
+
+def test_no_policies_and_explicit_config() -> None:
+    code, stdout, _ = _plan("--stack", "iot-dev", "--no-policies", "--quiet")
+    assert code == 0
+    assert "Policies: not evaluated (--no-policies)" in stdout
+    code, stdout, _ = _plan(
+        "--stack", "iot-dev", "--quiet", "--policy-config", str(REPO / "policies/config/prod.json")
+    )
+    assert code == 1  # dev is neither protected nor encrypted with CMEK
+    assert "[mandatory]  cmek" in stdout
+    assert "[mandatory]  output-port-protection" in stdout
+
+
+def test_invalid_inputs_exit_2_without_traceback(products: Path, tmp_path: Path) -> None:
+    code, _, stderr = _plan("--stack", "nope")
+    assert code == 2
+    assert stderr.strip().endswith("Pulumi.nope.yaml: (file): stack 'nope' has no config file")
+
+    edit_yaml(products / "customers/product.yaml", lambda d: d.pop("owner"))
+    code, _, stderr = _plan("--stack", "crm-prod", "--products-dir", str(products))
+    assert code == 2
+    assert "customers/product.yaml: owner: required field is missing" in stderr
+
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"no-such-policy": "advisory"}')
+    code, _, stderr = _plan("--stack", "crm-prod", "--policy-config", str(bad))
+    assert code == 2
+    assert "bad.json: no-such-policy: no such policy in the pack" in stderr
+
+    code, _, stderr = _plan("--stack", "crm-prod", "--policy-pack", str(tmp_path))
+    assert code == 2
+    assert "not a policy pack" in stderr
+    assert "Traceback" not in stderr

@@ -1,0 +1,339 @@
+"""Every policy blocks (or warns about) what it exists for, through a real plan of a
+stack: a product spec, a stack or pack config, or a faulty component (a stack
+transformation) breaks it, and the violation names the resource and the fix.
+Each policy's compliant case is the clean stacks of test_pack.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+from datamesh.plan.policy_eval import LoadedPack, read_pack_config
+from datamesh.plan.runner import ProgramRun
+from tests.helpers import edit_yaml
+from tests.policies.conftest import PACK_DIR, alter, check, plan_stack
+
+TELEMETRY = "iot-telemetry/product.yaml"
+PROD = read_pack_config(PACK_DIR / "config" / "prod.json")
+
+
+@dataclass(frozen=True)
+class Case:
+    policy: str
+    level: str
+    message: str  # fragment of the violation
+    resource: str  # name of the resource the violation is about ("" for any)
+    stack: str = "iot-prod"
+    spec: Callable[[Path], None] | None = None
+    config: Mapping[str, str] | None = None
+    transform: Any = None
+    pack_config: str | dict[str, Any] = "prod"
+
+
+def _spec(rel: str, change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+    return lambda root: edit_yaml(root / rel, change)
+
+
+def _metrics_port(change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+    return _spec(TELEMETRY, lambda d: change(d["output_ports"][0]))
+
+
+def _replace_query(old: str, new: str) -> Any:
+    def transform(args: pulumi.ResourceTransformationArgs) -> Any:
+        if args.name != "iot-analytics-out-co2-per-room-hourly-view":
+            return None
+        view = dict(args.props["view"])
+        view["query"] = pulumi.Output.from_input(view["query"]).apply(lambda q: q.replace(old, new))
+        return pulumi.ResourceTransformationResult({**args.props, "view": view}, args.opts)
+
+    return transform
+
+
+CASES = [
+    Case(
+        "mesh-labels",
+        "mandatory",
+        "add the labels mesh-owner",
+        "iot-telemetry-storage-dataset",
+        transform=alter(
+            "dataset:Dataset",
+            "iot-telemetry-storage-dataset",
+            labels={"mesh-domain": "iot", "mesh-product": "iot-telemetry", "mesh-env": "prod"},
+        ),
+    ),
+    Case(
+        "no-public-principals",
+        "mandatory",
+        "grants allUsers",
+        "iot-telemetry-out-metrics-reader-group-analytics-team",
+        transform=alter(
+            "iamMember:IamMember", "metrics-reader-group-analytics-team", member="allUsers"
+        ),
+    ),
+    Case(
+        "no-basic-roles",
+        "mandatory",
+        "grants roles/editor",
+        "iot-telemetry-out-metrics-reader-group-analytics-team",
+        transform=alter(
+            "iamMember:IamMember", "metrics-reader-group-analytics-team", role="roles/editor"
+        ),
+    ),
+    Case(
+        "principal-kinds",
+        "mandatory",
+        "outside the allowed domains (example.com)",
+        "iot-telemetry-out-metrics-reader-group-partner",
+        spec=_metrics_port(lambda p: p["consumers"].append("partner@other.org")),
+    ),
+    Case(
+        "principal-kinds",
+        "mandatory",
+        "grants the user ann@example.com",
+        "iot-telemetry-out-metrics-reader-group-analytics-team",
+        transform=alter(
+            "iamMember:IamMember",
+            "metrics-reader-group-analytics-team",
+            member="user:ann@example.com",
+        ),
+    ),
+    Case(
+        "allowed-locations",
+        "mandatory",
+        "keeps data in US",
+        "iot-telemetry-storage-dataset",
+        config={"data-mesh:location": "US"},
+    ),
+    Case(
+        "cmek",
+        "mandatory",
+        "name the stack's KMS key",
+        "iot-telemetry-storage-dataset",
+        stack="iot-dev",
+    ),
+    Case(
+        "output-port-protection",
+        "mandatory",
+        "protect it",
+        "iot-telemetry-out-metrics-table",
+        stack="iot-dev",
+    ),
+    Case(
+        "output-port-protection",
+        "mandatory",
+        "set up to be replaced delete-first",
+        "iot-telemetry-out-metrics-table",
+        transform=alter(
+            "table:Table",
+            "out-metrics-table",
+            opts=pulumi.ResourceOptions(delete_before_replace=True),
+        ),
+    ),
+    Case(
+        "output-port-contract",
+        "mandatory",
+        "add the contract's description",
+        "iot-telemetry-out-metrics-table",
+        transform=alter("table:Table", "out-metrics-table", description=""),
+    ),
+    Case(
+        "consumers-read-output-ports-only",
+        "mandatory",
+        "on the internal table dead_letters",
+        "iot-telemetry-out-metrics-reader-group-analytics-team",
+        transform=alter(
+            "iamMember:IamMember", "metrics-reader-group-analytics-team", table_id="dead_letters"
+        ),
+    ),
+    Case(
+        "consumers-read-output-ports-only",
+        "mandatory",
+        "on the whole dataset iot_iot_telemetry",
+        "iot-telemetry-storage-dataset-writer-owner",
+        transform=alter(
+            "datasetAccess:DatasetAccess",
+            "iot-telemetry-storage-dataset-writer-owner",
+            role="READER",
+            group_by_email="analytics-team@example.com",
+        ),
+    ),
+    Case(
+        "owner-only-writes",
+        "mandatory",
+        "grants WRITER to group:analytics-team@example.com",
+        "iot-telemetry-storage-dataset-writer-owner",
+        transform=alter(
+            "datasetAccess:DatasetAccess",
+            "iot-telemetry-storage-dataset-writer-owner",
+            group_by_email="analytics-team@example.com",
+        ),
+    ),
+    Case(
+        "sql-reads-declared-ports",
+        "mandatory",
+        "reads example-iot-prod.iot_iot_telemetry.dead_letters",
+        "iot-analytics-out-co2-per-room-hourly-view",
+        transform=_replace_query("iot_iot_telemetry.metrics_v1", "iot_iot_telemetry.dead_letters"),
+    ),
+    Case(
+        "sql-reads-declared-ports",
+        "mandatory",
+        "does not parse as BigQuery SQL",
+        "iot-analytics-out-co2-per-room-hourly-view",
+        transform=_replace_query("SELECT", "SELEC"),
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "no row access policy for tenant 'umbrella'",
+        "iot-telemetry-out-metrics-table",
+        pack_config={**PROD, "tenant-isolation": {"tenants": ["acme", "umbrella"]}},
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "gives group:tenant-acme-readers@example.com every row",
+        "iot-telemetry-out-metrics-rls-full-access",
+        transform=alter(
+            "rowAccessPolicy:RowAccessPolicy",
+            "out-metrics-rls-full-access",
+            grantees=["group:tenant-acme-readers@example.com"],
+        ),
+    ),
+    Case(
+        "dataflow-hardening",
+        "mandatory",
+        "set ipConfiguration=WORKER_IP_PRIVATE",
+        "iot-telemetry-transform-job",
+        transform=alter(
+            "flexTemplateJob:FlexTemplateJob", "-job", ip_configuration="WORKER_IP_PUBLIC"
+        ),
+    ),
+    Case(
+        "dataflow-hardening",
+        "mandatory",
+        "set onDelete=drain",
+        "iot-telemetry-transform-job",
+        transform=alter("flexTemplateJob:FlexTemplateJob", "-job", on_delete="cancel"),
+    ),
+    Case(
+        "pubsub-reliability",
+        "mandatory",
+        "expires after 31 days",
+        "iot-telemetry-in-device-events-subscription",
+        transform=alter(
+            "subscription:Subscription", "device-events-subscription", expiration_policy=None
+        ),
+    ),
+    Case(
+        "pubsub-reliability",
+        "mandatory",
+        "add a deadLetterPolicy",
+        "iot-telemetry-in-device-events-subscription",
+        transform=alter(
+            "subscription:Subscription", "device-events-subscription", dead_letter_policy=None
+        ),
+    ),
+    Case(
+        "scheduled-query-hardening",
+        "mandatory",
+        "runs in US but writes a dataset in europe-west1",
+        "iot-metadata-transform-devices",
+        transform=alter(
+            "dataTransferConfig:DataTransferConfig", "transform-devices", location=None
+        ),
+    ),
+    Case(
+        "iam-replacement-safety",
+        "mandatory",
+        "set delete_before_replace=True",
+        "iot-telemetry-out-metrics-reader-group-analytics-team",
+        transform=alter(
+            "iamMember:IamMember",
+            "metrics-reader-group-analytics-team",
+            opts=pulumi.ResourceOptions(delete_before_replace=False),
+        ),
+    ),
+    Case(
+        "time-series-partitioning",
+        "advisory",
+        "partition it by that column",
+        "iot-telemetry-out-metrics-table",
+        spec=_metrics_port(lambda p: p.update(partitioning=None, require_partition_filter=False)),
+    ),
+    Case(
+        "pii-policy-tags",
+        "mandatory",
+        "column contact_email is classified pii",
+        "customers-out-customers-table",
+        stack="crm-prod",
+        config={"data-mesh:policyTags": "{}"},
+    ),
+    Case(
+        "retention-vs-contract",
+        "advisory",
+        "partitions expire after 30 days but the contract promises 400",
+        "iot-telemetry-out-metrics-table",
+        spec=_metrics_port(lambda p: p["partitioning"].update(expiration_days=30)),
+    ),
+    Case(
+        "naming",
+        "mandatory",
+        "should be 'iot_iot_telemetry'",
+        "iot-telemetry-storage-dataset",
+        transform=alter("dataset:Dataset", "iot-telemetry-storage-dataset", dataset_id="telemetry"),
+    ),
+    Case(
+        "single-dataset-grant-mechanism",
+        "mandatory",
+        "inline `accesses` conflict",
+        "iot-telemetry-storage-dataset",
+        transform=alter(
+            "dataset:Dataset",
+            "iot-telemetry-storage-dataset",
+            accesses=[{"role": "READER", "group_by_email": "iot-team@example.com"}],
+        ),
+    ),
+    Case(
+        "bucket-hardening",
+        "mandatory",
+        "set publicAccessPrevention",
+        "iot-telemetry-transform-bucket",
+        transform=alter("bucket:Bucket", "transform-bucket", public_access_prevention="inherited"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.policy}-{i}" for i, c in enumerate(CASES)])
+def test_policy_catches_its_violation(
+    case: Case, pack: LoadedPack, crm_outputs: Mapping[str, Any], products: Path
+) -> None:
+    if case.spec is not None:
+        case.spec(products)
+    run: ProgramRun = plan_stack(
+        case.stack,
+        crm_outputs,
+        products_dir=products if case.spec else None,
+        extra_config=dict(case.config or {}),
+        transform=case.transform,
+    )
+    violations = [v for v in check(pack, run, case.pack_config) if v.policy == case.policy]
+    assert violations, f"{case.policy} did not fire"
+    by_urn = {r.urn: r.name for r in run.resources}
+    matching = [
+        v
+        for v in violations
+        if case.message in v.message and (not case.resource or by_urn.get(v.urn) == case.resource)
+    ]
+    assert matching, [(by_urn.get(v.urn), v.message) for v in violations]
+    assert {v.enforcement_level for v in matching} == {case.level}
+    assert all(case.resource in v.message for v in matching if case.resource)
+
+
+def test_every_policy_has_a_violating_case(pack: LoadedPack) -> None:
+    assert {p.name for p in pack.policies} == {c.policy for c in CASES}
