@@ -34,8 +34,9 @@ def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
     out = tmp_path / "plan.json"
     code, stdout, _ = _plan("--stack", "iot-prod", "--json", str(out))
     assert code == 0
-    assert " +   └─ datamesh:index:DataProduct" in stdout or "datamesh:index:DataProduct" in stdout
-    assert "gcp:bigquery/dataset:Dataset" in stdout and "iot-telemetry-storage-dataset" in stdout
+    assert "├─ datamesh:index:DataProduct" in stdout
+    assert "│  │  ├─ gcp:bigquery/dataset:Dataset" in stdout
+    assert "iot-telemetry-storage-dataset  [protected]" in stdout
     assert "✅ data-mesh-governance@v0.1.0" in stdout
     assert "Violations: 0 mandatory, 0 advisory" in stdout
     doc = json.loads(out.read_text())
