@@ -35,6 +35,7 @@ class ProductContext:
     # Set once storage exists; parts use them so Pulumi orders creation correctly.
     dataset: gcp.bigquery.Dataset | None = None
     service_account: gcp.serviceaccount.Account | None = None
+    identity: pulumi.Output[str] | None = None  # `serviceAccount:<email>`, made once
 
     @property
     def id(self) -> str:
@@ -59,8 +60,8 @@ class ProductContext:
     @property
     def sa_member(self) -> pulumi.Output[str]:
         """`serviceAccount:<email>` of the product, depending on the account's creation."""
-        assert self.service_account is not None, "storage first"
-        return self.service_account.email.apply(lambda e: f"serviceAccount:{e}")
+        assert self.identity is not None, "storage first"
+        return self.identity
 
     @property
     def dataset_ref(self) -> pulumi.Output[str]:

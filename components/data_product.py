@@ -60,7 +60,10 @@ class DataProduct(pulumi.ComponentResource):
         spec = args.ctx.bundle.spec
         storage_part = _storage(name, args.ctx, self)
         ctx = replace(
-            args.ctx, dataset=storage_part.dataset, service_account=storage_part.service_account
+            args.ctx,
+            dataset=storage_part.dataset,
+            service_account=storage_part.service_account,
+            identity=storage_part.service_account.email.apply(lambda e: f"serviceAccount:{e}"),
         )
 
         # Input ports.

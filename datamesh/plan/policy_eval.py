@@ -10,21 +10,35 @@ in as the CLI does) sets enforcement levels and properties.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import runpy
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from inspect import isawaitable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 import pulumi_policy
 import yaml
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
-from pulumi_policy.policy import EnforcementLevel, Policy, _PolicyAnalyzerServicer
+from pulumi_policy.deserialize import deserialize_properties
+from pulumi_policy.policy import (
+    EnforcementLevel,
+    Policy,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+    _NotApplicableError,
+    _PolicyAnalyzerServicer,
+)
+from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from datamesh.plan.recorder import RecordedResource
 from datamesh.spec.errors import SpecIssue
@@ -170,11 +184,9 @@ def resolve_config(
             }
             if schema.required:
                 document["required"] = list(schema.required)
-            error = jsonschema.exceptions.best_match(
-                jsonschema.Draft7Validator(document).iter_errors(props)
-            )
+            error = next(jsonschema_rs.Draft7Validator(document).iter_errors(props), None)
             if error is not None:
-                where = ".".join([policy.name, *(str(p) for p in error.absolute_path)])
+                where = ".".join([policy.name, *(str(p) for p in error.instance_path)])
                 raise PackProblem(SpecIssue(source, where, error.message))
         elif props and schema is None:
             raise PackProblem(SpecIssue(source, policy.name, "this policy takes no properties"))
@@ -220,11 +232,148 @@ def _options(r: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
+def _configured_servicer(
+    pack: LoadedPack, resolved: Mapping[str, tuple[EnforcementLevel, dict[str, Any]]]
+) -> _PolicyAnalyzerServicer:
+    servicer = _PolicyAnalyzerServicer(
+        pack.name, pack.version, pack.policies, pack.enforcement_level, None
+    )
+    servicer.Configure(  # type: ignore[no-untyped-call]
+        analyzer_pb2.ConfigureAnalyzerRequest(
+            policyConfig={
+                name: analyzer_pb2.PolicyConfig(
+                    enforcementLevel=_PROTO_LEVEL[level], properties=_struct(props)
+                )
+                for name, (level, props) in resolved.items()
+            }
+        ),
+        None,
+    )
+    return servicer
+
+
 def evaluate(
     pack: LoadedPack,
     resolved: Mapping[str, tuple[EnforcementLevel, dict[str, Any]]],
     resources: list[RecordedResource],
 ) -> list[Violation]:
+    """The servicer's semantics, with each resource deserialized once for all policies.
+
+    The SDK's `Analyze`/`AnalyzeStack` rebuild every resource's properties for every
+    policy (about 24 conversions per resource with this pack). Here each resource's
+    properties go through the same conversion once (Struct -> dict -> unknown-checking
+    proxy, numbers as floats) and are shared; options, configs, enforcement levels and
+    violation messages come from the servicer's own helpers. `evaluate_with_servicer`
+    is the reference it is tested against.
+    """
+    servicer = _configured_servicer(pack, resolved)
+    response = analyzer_pb2.AnalyzeResponse()
+    managed = [r for r in resources if not r.read]
+    requests = {
+        r.urn: analyzer_pb2.AnalyzeRequest(
+            type=r.type,
+            properties=_struct(r.inputs),
+            urn=r.urn,
+            name=r.name,
+            options=_options(r),
+        )
+        for r in managed
+    }
+    props = {
+        urn: unknown_checking_proxy(
+            deserialize_properties(json_format.MessageToDict(req.properties))
+        )
+        for urn, req in requests.items()
+    }
+    options = {urn: servicer._get_resource_options(req) for urn, req in requests.items()}
+    first_urn: dict[int, str] = {}
+    stack_resources: list[PolicyResource] | None = None
+
+    for policy in pack.policies:
+        level = servicer._get_enforcement_level(policy)
+        if level == EnforcementLevel.DISABLED:
+            continue
+        if level == EnforcementLevel.REMEDIATE:
+            level = EnforcementLevel.MANDATORY
+        report = servicer._create_report_violation(
+            response, policy.name, policy.description, level, policy.severity
+        )
+        config = servicer._get_policy_config(policy.name)
+        if isinstance(policy, ResourceValidationPolicy) and policy.has_validation():
+            for r in managed:
+                if not r.custom:
+                    continue
+                before = len(response.diagnostics)
+                args = ResourceValidationArgs(
+                    r.type, props[r.urn], r.urn, r.name, options[r.urn], None, config, {}
+                )
+                _run(servicer, response, policy, args, report)
+                for i in range(before, len(response.diagnostics)):
+                    first_urn[i] = r.urn
+        elif isinstance(policy, StackValidationPolicy):
+            if stack_resources is None:
+                stack_resources = _policy_resources(managed, props, options)
+            _run(
+                servicer, response, policy, StackValidationArgs(stack_resources, config, {}), report
+            )
+    return [
+        Violation(
+            policy=d.policyName,
+            enforcement_level=_LEVEL_NAME.get(d.enforcementLevel, "advisory"),
+            urn=d.urn or first_urn.get(i, ""),
+            message=d.message,
+        )
+        for i, d in enumerate(response.diagnostics)
+    ]
+
+
+def _policy_resources(
+    managed: list[RecordedResource], props: Mapping[str, Any], options: Mapping[str, Any]
+) -> list[PolicyResource]:
+    """What AnalyzeStack hands stack policies: resources linked to parents and dependencies."""
+    by_urn = {
+        r.urn: PolicyResource(
+            r.type, props[r.urn], r.urn, r.name, options[r.urn], None, None, [], {}
+        )
+        for r in managed
+    }
+    for r in managed:
+        resource = by_urn[r.urn]
+        resource.parent = by_urn.get(r.parent)
+        resource.dependencies = [by_urn[d] for d in r.dependencies if d in by_urn]
+    return list(by_urn.values())
+
+
+def _run(servicer: Any, response: Any, policy: Policy, args: Any, report: Any) -> None:
+    """Call a policy as the servicer does: awaitables run, unknowns become advisory."""
+    try:
+        result = policy.validate(args, report)  # type: ignore[attr-defined]
+        if isawaitable(result):
+            loop = asyncio.new_event_loop()
+            loop.run_until_complete(result)
+            loop.close()
+    except UnknownValueError as e:
+        response.diagnostics.append(
+            analyzer_pb2.AnalyzeDiagnostic(
+                policyName=policy.name,
+                policyPackName=servicer._PolicyAnalyzerServicer__policy_pack_name,
+                policyPackVersion=servicer._PolicyAnalyzerServicer__policy_pack_version,
+                message=(f"can't run policy '{policy.name}' during preview: {e.message}"),
+                urn="",
+                description=policy.description,
+                enforcementLevel=_PROTO_LEVEL[EnforcementLevel.ADVISORY],
+            )
+        )
+    except _NotApplicableError:
+        pass
+
+
+def evaluate_with_servicer(
+    pack: LoadedPack,
+    resolved: Mapping[str, tuple[EnforcementLevel, dict[str, Any]]],
+    resources: list[RecordedResource],
+) -> list[Violation]:
+    """The reference: the SDK's servicer, request by request, as the engine drives it."""
     servicer = _PolicyAnalyzerServicer(
         pack.name, pack.version, pack.policies, pack.enforcement_level, None
     )
@@ -240,6 +389,7 @@ def evaluate(
         None,
     )
     managed = [r for r in resources if not r.read]
+    structs = {r.urn: _struct(r.inputs) for r in managed}  # converted once, sent twice
     diagnostics: list[Any] = []
     for r in managed:
         if not r.custom:
@@ -247,7 +397,7 @@ def evaluate(
         response = servicer.Analyze(  # type: ignore[no-untyped-call]
             analyzer_pb2.AnalyzeRequest(
                 type=r.type,
-                properties=_struct(r.inputs),
+                properties=structs[r.urn],
                 urn=r.urn,
                 name=r.name,
                 options=_options(r),
@@ -260,7 +410,7 @@ def evaluate(
             resources=[
                 analyzer_pb2.AnalyzerResource(
                     type=r.type,
-                    properties=_struct(r.inputs),
+                    properties=structs[r.urn],
                     urn=r.urn,
                     name=r.name,
                     options=_options(r),

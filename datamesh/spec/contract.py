@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jsonschema
+import jsonschema_rs
 from open_data_contract_standard.model import (
     DataQuality,
     OpenDataContractStandard,
@@ -123,11 +123,11 @@ class Contract:
 
 
 @cache
-def _odcs_validator() -> jsonschema.protocols.Validator:
+def _odcs_validator() -> Any:
+    """The standard's own JSON Schema (draft 2019-09), compiled once (jsonschema-rs:
+    the pure-Python validator spends ~18 ms per contract on `unevaluatedProperties`)."""
     text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text()
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)
+    return jsonschema_rs.validator_for(json.loads(text))
 
 
 def load_contract(path: Path) -> tuple[Contract | None, list[SpecIssue]]:
@@ -138,10 +138,8 @@ def load_contract(path: Path) -> tuple[Contract | None, list[SpecIssue]]:
         return None, [problem.issue]
 
     issues = [
-        SpecIssue(path, field_path(list(err.absolute_path)), _short(err.message))
+        SpecIssue(path, field_path(list(err.instance_path)), _short(err.message))
         for err in _odcs_validator().iter_errors(data)
-        # the 2019-09 schema reports an unexpected key twice: once per keyword
-        if err.validator != "unevaluatedProperties"
     ]
     if issues:
         return None, issues
