@@ -128,7 +128,9 @@ def settings_from_config(
     return (None if issues else settings), issues
 
 
-_SECRET_KEYS = frozenset({"federatedCredentials"})
+# Keys the program does not read itself: the secret (read as a secret Output) and
+# the offline plan's stand-ins for other stacks' outputs.
+_SECRET_KEYS = frozenset({"federatedCredentials", "offlineRegistries"})
 
 
 def _check_against_mesh(path: Any, settings: StackSettings, mesh: Mesh) -> list[SpecIssue]:

@@ -21,7 +21,8 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from datamesh.plan.mocks import GcpMocks
 from datamesh.plan.recorder import RecordedResource, RecordingMonitor
-from datamesh.plan.stack_config import StackConfig, load_stack_config
+from datamesh.plan.stack_config import ConfigProblem, StackConfig, load_stack_config
+from datamesh.spec.errors import SpecIssue
 
 REGISTRY_OUTPUT = "meshRegistry"
 
@@ -134,6 +135,38 @@ def referenced_stacks(config: StackConfig) -> list[str]:
     return sorted({str(v.get("stack")) for v in external.values() if isinstance(v, dict)})
 
 
+def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapping[str, Any]]:
+    """`data-mesh:offlineRegistries`: stack name -> a JSON file of that stack's outputs
+    (what `pulumi stack output --json` prints), used instead of planning the stack."""
+    raw = config.values.get("data-mesh:offlineRegistries")
+    if not raw:
+        return {}
+    try:
+        files = json.loads(raw)
+    except json.JSONDecodeError:
+        files = None
+    if not isinstance(files, dict):
+        raise ConfigProblem(
+            SpecIssue(
+                config.source, "data-mesh:offlineRegistries", "must map stack names to JSON files"
+            )
+        )
+    out: dict[str, Mapping[str, Any]] = {}
+    for stack, file in files.items():
+        path = project_dir / str(file)
+        try:
+            out[str(stack)] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigProblem(
+                SpecIssue(
+                    config.source,
+                    f"data-mesh:offlineRegistries.{stack}",
+                    f"cannot read {file}: {exc}",
+                )
+            ) from None
+    return out
+
+
 def plan_with_references(
     project_dir: Path, stack: str, *, extra_config: Mapping[str, str] | None = None
 ) -> ProgramRun:
@@ -146,9 +179,10 @@ def plan_with_references(
             raise ProgramError("stack references form a cycle: " + " -> ".join([*path, name]))
         if name not in runs:
             config = load_stack_config(project_dir, name)
-            outputs: dict[str, Mapping[str, Any]] = {}
+            outputs: dict[str, Mapping[str, Any]] = offline_registries(config, project_dir)
             for ref in referenced_stacks(config):
-                outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name)).outputs
+                if ref not in outputs:
+                    outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name)).outputs
             runs[name] = run_program(
                 project_dir,
                 name,

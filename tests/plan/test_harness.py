@@ -105,3 +105,44 @@ def test_referenced_stacks_are_planned_first() -> None:
     assert [r.outputs["outputs"]["meshRegistry"]["customers"]["project"] for r in refs] == [
         "example-crm-prod"
     ]
+
+
+def test_referenced_stack_outputs_can_come_from_a_registry_file(tmp_path: Path) -> None:
+    import shutil
+
+    for name in ("Pulumi.yaml", "Pulumi.iot-dev.yaml", "__main__.py"):
+        shutil.copy(REPO / name, tmp_path / name)
+    registry = plan_with_references(REPO, "crm-prod").outputs
+    registry["meshRegistry"]["customers"]["outputPorts"]["customers"]["project"] = "from-file"
+    (tmp_path / "crm.json").write_text(json.dumps(registry))
+    stack_file = tmp_path / "Pulumi.iot-dev.yaml"
+    stack_file.write_text(
+        stack_file.read_text()
+        + (
+            "  data-mesh:productsDir: " + str(REPO / "products") + "\n"
+            "  data-mesh:offlineRegistries:\n    example-org/data-mesh/crm-prod: crm.json\n"
+        )
+    )
+    run = plan_with_references(tmp_path, "iot-dev")  # crm-prod is not planned: no such file
+    reader = run.named("iot-analytics-in-customers-reader")
+    assert reader.inputs["project"] == "from-file"
+
+
+def test_unreadable_registry_file_is_a_config_problem(tmp_path: Path) -> None:
+    import shutil
+
+    from datamesh.plan.stack_config import ConfigProblem
+
+    for name in ("Pulumi.yaml", "Pulumi.iot-dev.yaml", "__main__.py"):
+        shutil.copy(REPO / name, tmp_path / name)
+    stack_file = tmp_path / "Pulumi.iot-dev.yaml"
+    stack_file.write_text(
+        stack_file.read_text()
+        + ("  data-mesh:offlineRegistries:\n    example-org/data-mesh/crm-prod: nope.json\n")
+    )
+    with pytest.raises(ConfigProblem) as err:
+        plan_with_references(tmp_path, "iot-dev")
+    assert (
+        "data-mesh:offlineRegistries.example-org/data-mesh/crm-prod: cannot read nope.json"
+        in str(err.value)
+    )
