@@ -374,20 +374,7 @@ def evaluate_with_servicer(
     resources: list[RecordedResource],
 ) -> list[Violation]:
     """The reference: the SDK's servicer, request by request, as the engine drives it."""
-    servicer = _PolicyAnalyzerServicer(
-        pack.name, pack.version, pack.policies, pack.enforcement_level, None
-    )
-    servicer.Configure(  # type: ignore[no-untyped-call]
-        analyzer_pb2.ConfigureAnalyzerRequest(
-            policyConfig={
-                name: analyzer_pb2.PolicyConfig(
-                    enforcementLevel=_PROTO_LEVEL[level], properties=_struct(props)
-                )
-                for name, (level, props) in resolved.items()
-            }
-        ),
-        None,
-    )
+    servicer = _configured_servicer(pack, resolved)
     managed = [r for r in resources if not r.read]
     structs = {r.urn: _struct(r.inputs) for r in managed}  # converted once, sent twice
     diagnostics: list[Any] = []

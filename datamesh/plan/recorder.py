@@ -68,57 +68,49 @@ class RecordingMonitor(MockMonitor):
 
     def RegisterResource(self, request: Any) -> Any:
         response = super().RegisterResource(request)  # type: ignore[no-untyped-call]
-        if request.type == STACK_TYPE:
-            return response
-        urn = self.make_urn(request.parent, request.type, request.name)
-        inputs = rpc.deserialize_properties(request.object)
-        registration = self.resources.get(urn)
-        self.recorded.append(
-            RecordedResource(
-                urn=urn,
-                type=request.type,
-                name=request.name,
-                parent=request.parent,
+        if request.type != STACK_TYPE:
+            self._record(
+                request,
+                request.object,
                 custom=bool(request.custom),
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
-                dependencies=tuple(request.dependencies),
                 property_dependencies={
                     k: tuple(v.urns) for k, v in request.propertyDependencies.items()
                 },
                 aliases=tuple(a.urn or a.spec.name for a in request.aliases),
                 replace_with=tuple(request.replace_with),
-                provider=request.provider,
-                inputs=unwrap_secrets(inputs),
-                outputs=unwrap_secrets(registration.state) if registration is not None else {},
             )
-        )
         return response
 
     def ReadResource(self, request: Any) -> Any:
         """Reads of existing resources (StackReference among them) are part of the plan too."""
         response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self._record(request, request.properties, custom=True, read=True)
+        return response
+
+    def _record(self, request: Any, properties: Any, **options: Any) -> None:
         urn = self.make_urn(request.parent, request.type, request.name)
         registration = self.resources.get(urn)
+        defaults: dict[str, Any] = {
+            "protect": False,
+            "retain_on_delete": False,
+            "delete_before_replace": False,
+            "property_dependencies": {},
+            "aliases": (),
+            "replace_with": (),
+        }
         self.recorded.append(
             RecordedResource(
                 urn=urn,
                 type=request.type,
                 name=request.name,
                 parent=request.parent,
-                custom=True,
-                protect=False,
-                retain_on_delete=False,
-                delete_before_replace=False,
                 dependencies=tuple(request.dependencies),
-                property_dependencies={},
-                aliases=(),
-                replace_with=(),
                 provider=request.provider,
-                inputs=unwrap_secrets(rpc.deserialize_properties(request.properties)),
+                inputs=unwrap_secrets(rpc.deserialize_properties(properties)),
                 outputs=unwrap_secrets(registration.state) if registration is not None else {},
-                read=True,
+                **{**defaults, **options},
             )
         )
-        return response
