@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
@@ -39,6 +40,32 @@ def load_device_tenants(table: str) -> TenantIndex:
     return TenantIndex(dict(row.items()) for row in rows)
 
 
+def _streaming_inputs(
+    p: beam.Pipeline, opts: TelemetryOptions, sources: StreamingSources
+) -> tuple[PCollection, PCollection]:
+    """The slowly-changing side input pattern: the mapping is reloaded at every tick of
+    a periodic impulse, one value per fixed window, and each message reads the mapping
+    of its own window."""
+    from apache_beam.transforms import window
+    from apache_beam.transforms.periodicsequence import PeriodicImpulse
+
+    interval = opts.tenant_refresh_minutes * 60
+    table, load = opts.device_tenants_table, sources.load_tenants
+    ticks = sources.ticks or PeriodicImpulse(fire_interval=interval, apply_windowing=True)
+    tenants = p | "TenantTicks" >> ticks | "LoadTenants" >> beam.Map(lambda _: load(table))
+    source = sources.messages or (
+        beam.io.ReadFromPubSub(subscription=opts.input_subscription, with_attributes=True)
+        | beam.Map(_from_pubsub)
+    )
+    messages = (
+        p
+        | "Read" >> source
+        | "Window" >> beam.WindowInto(window.FixedWindows(interval))
+        | "Dedup" >> DeduplicateStreaming()
+    )
+    return tenants, messages
+
+
 def _from_pubsub(message: Any) -> Message:
     return Message(
         data=message.data,
@@ -48,35 +75,29 @@ def _from_pubsub(message: Any) -> Message:
     )
 
 
+@dataclass(frozen=True)
+class StreamingSources:
+    """What the streaming pipeline reads; tests swap in a TestStream and a fake loader."""
+
+    messages: beam.PTransform | None = None  # default: the input subscription
+    load_tenants: Callable[[str], TenantIndex] = load_device_tenants
+    # Refresh ticks, windowed into fixed windows of the refresh interval. Default: a
+    # PeriodicImpulse from now on (the Python direct runner cannot run that splittable
+    # DoFn in streaming mode, so tests give timestamped ticks windowed the same way).
+    ticks: beam.PTransform | None = None
+
+
 def build(
     p: beam.Pipeline,
     opts: TelemetryOptions,
     *,
     clock: Callable[[], Any] = now,
     sink: beam.PTransform | None = None,
+    sources: StreamingSources | None = None,
 ) -> tuple[PCollection, PCollection]:
     """Wire the pipeline; returns (rows, dead letters) for tests and sinks."""
-    streaming = bool(opts.input_subscription)
-    if streaming:
-        from apache_beam.transforms import window
-        from apache_beam.transforms.periodicsequence import PeriodicImpulse
-
-        interval = opts.tenant_refresh_minutes * 60
-        # Slowly-changing side input: reload the mapping every interval, one value per window.
-        tenants = (
-            p
-            | "TenantTicks" >> PeriodicImpulse(fire_interval=interval, apply_windowing=True)
-            | "LoadTenants"
-            >> beam.Map(lambda _, t=opts.device_tenants_table: load_device_tenants(t))
-        )
-        messages = (
-            p
-            | "Read"
-            >> beam.io.ReadFromPubSub(subscription=opts.input_subscription, with_attributes=True)
-            | "ToMessage" >> beam.Map(_from_pubsub)
-            | "Window" >> beam.WindowInto(window.FixedWindows(interval))
-            | "Dedup" >> DeduplicateStreaming()
-        )
+    if sources is not None or opts.input_subscription:
+        tenants, messages = _streaming_inputs(p, opts, sources or StreamingSources())
     else:
         tenants = (
             p
