@@ -55,7 +55,7 @@ class NoSink(beam.PTransform):  # type: ignore[misc]
 def test_side_input_refreshes_per_window_and_duplicates_are_dropped() -> None:
     LOADS.clear()
     stream = (
-        TestStream()
+        test_stream.TestStream()
         .add_elements([TimestampedValue(message("w0"), 10)])
         .advance_watermark_to(61)
         .add_elements(
