@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,9 +52,10 @@ class RecordedResource:
 class RecordingMonitor(MockMonitor):
     """Registers through the mocks as usual, and records what the program asked for."""
 
-    def __init__(self, mocks: Mocks) -> None:
+    def __init__(self, mocks: Mocks, on_record: Callable[[int], None] | None = None) -> None:
         super().__init__(mocks)
         self.recorded: list[RecordedResource] = []
+        self._on_record = on_record
         self._outputs: dict[str, dict[str, Any]] = {}
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -114,3 +116,5 @@ class RecordingMonitor(MockMonitor):
                 **{**defaults, **options},
             )
         )
+        if self._on_record is not None:
+            self._on_record(len(self.recorded))

@@ -65,6 +65,7 @@ def run_program(
     extra_config: Mapping[str, str] | None = None,
     stack_outputs: Callable[[str], Mapping[str, Any]] | None = None,
     before_program: Callable[[], None] | None = None,
+    on_record: Callable[[int], None] | None = None,
 ) -> ProgramRun:
     """Run `project_dir/__main__.py` for `stack` and record it.
 
@@ -87,7 +88,7 @@ def run_program(
     try:
         runtime_settings.reset_options(project=config.project, stack=stack, preview=False)
         set_all_config(values, list(config.secret_keys))
-        monitor = RecordingMonitor(mocks)
+        monitor = RecordingMonitor(mocks, on_record)
         set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
         main = project_dir / "__main__.py"
         with _chdir(project_dir):
@@ -168,7 +169,11 @@ def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapp
 
 
 def plan_with_references(
-    project_dir: Path, stack: str, *, extra_config: Mapping[str, str] | None = None
+    project_dir: Path,
+    stack: str,
+    *,
+    extra_config: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> ProgramRun:
     """Plan the stacks `stack` references first (depth first), then `stack` itself,
     answering its StackReferences with their outputs."""
@@ -183,15 +188,26 @@ def plan_with_references(
             for ref in referenced_stacks(config):
                 if ref not in outputs:
                     outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name)).outputs
+            if progress is not None:
+                progress(f"planning {name}")
             runs[name] = run_program(
                 project_dir,
                 name,
                 extra_config=extra_config,
+                on_record=_every(1000, name, progress) if progress else None,
                 stack_outputs=lambda ref, o=outputs: _known(o, ref),  # type: ignore[misc]
             )
         return runs[name]
 
     return visit(stack, ())
+
+
+def _every(step: int, stack: str, progress: Callable[[str], None]) -> Callable[[int], None]:
+    def report(count: int) -> None:
+        if count % step == 0:
+            progress(f"{stack}: {count:,} resources registered")
+
+    return report
 
 
 def _known(outputs: Mapping[str, Mapping[str, Any]], name: str) -> Mapping[str, Any]:

@@ -53,9 +53,8 @@ def plan(
     import time
 
     extra = {"data-mesh:productsDir": str(products_dir.resolve())} if products_dir else None
-    progress(f"running the program of {stack} under mocks")
     start = time.perf_counter()
-    run = plan_with_references(project_dir, stack, extra_config=extra)
+    run = plan_with_references(project_dir, stack, extra_config=extra, progress=progress)
     program_s = time.perf_counter() - start
     if pack_dir is None:
         return PlanResult(run, seconds_program=program_s)
