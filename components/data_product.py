@@ -20,7 +20,7 @@ from components.input_federated import FederatedInputPort, credentials_key
 from components.input_pubsub import PubSubInputPort
 from components.input_sheet import GoogleSheetInputPort
 from components.output_ports import TableOutputPort, TopicOutputPort, ViewOutputPort
-from components.references import PortReference
+from components.references import PortReference, fq_table
 from components.storage import ProductStorage
 from components.transform_dataflow import DataflowTransformation, PipelineWiring
 from components.transform_scheduled_query import ScheduledQueryTransformation
@@ -58,7 +58,7 @@ class DataProduct(pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TOKEN_PREFIX}DataProduct", name, None, opts)
         spec = args.ctx.bundle.spec
-        storage_part = _storage(name, args.ctx, self)
+        storage_part = ProductStorage(f"{name}-storage", args.ctx, child(self))
         ctx = replace(
             args.ctx,
             dataset=storage_part.dataset,
@@ -164,10 +164,6 @@ class DataProduct(pulumi.ComponentResource):
         self.register_outputs({"registry": self.registry})
 
 
-def _storage(name: str, ctx: ProductContext, parent: pulumi.Resource) -> ProductStorage:
-    return ProductStorage(f"{name}-storage", ctx, child(parent))
-
-
 def _port_ref(
     ctx: ProductContext,
     port: str,
@@ -211,9 +207,7 @@ def _render_sql(
         key = str(ref)
         if ref.product == OWN_INPUT and ref.port in sheets:
             t = sheets[ref.port].table
-            values[key] = pulumi.Output.concat(
-                "`", t.project, ".", t.dataset_id, ".", t.table_id, "`"
-            )
+            values[key] = fq_table(t.project, t.dataset_id, t.table_id)
         elif ref.product == OWN_INPUT and ref.port in federated:
             port = ctx.bundle.spec.input_port(ref.port)
             assert isinstance(port, FederatedInput)
@@ -223,9 +217,7 @@ def _render_sql(
             )
         elif ref.product == ctx.id:
             t = tables[ref.port]
-            values[key] = pulumi.Output.concat(
-                "`", t.project, ".", t.dataset_id, ".", t.table_id, "`"
-            )
+            values[key] = fq_table(t.project, t.dataset_id, t.table_id)
         else:
             values[key] = _upstream_for(ref, upstream, ctx.id).fq_table()
     return pulumi.Output.all(**values).apply(

@@ -88,6 +88,21 @@ def _readers(
     return readers
 
 
+def _port_table_args(
+    ctx: ProductContext, port: TableOutput | ViewOutput, contract: Contract
+) -> dict[str, Any]:
+    """What a table port and a view port share: where, which contract, which labels."""
+    return {
+        "project": ctx.project,
+        "dataset_id": ctx.dataset_ref,
+        "table_id": port.physical_name,
+        "friendly_name": contract.model.name,
+        "description": contract.description,
+        "labels": port_labels(ctx, port.name, contract, port.tenant_column),
+        "deletion_protection": ctx.protect,
+    }
+
+
 class TableOutputPort(pulumi.ComponentResource):
     table: gcp.bigquery.Table
 
@@ -101,12 +116,7 @@ class TableOutputPort(pulumi.ComponentResource):
         partitioning = port.partitioning
         self.table = gcp.bigquery.Table(
             f"{name}-table",
-            project=ctx.project,
-            dataset_id=ctx.dataset_ref,
-            table_id=port.physical_name,
-            friendly_name=contract.model.name,
-            description=contract.description,
-            labels=port_labels(ctx, port.name, contract, port.tenant_column),
+            **_port_table_args(ctx, port, contract),
             schema=table_schema(contract.fields, ctx.settings.policy_tags),
             time_partitioning=(
                 {
@@ -123,7 +133,6 @@ class TableOutputPort(pulumi.ComponentResource):
             ),
             clusterings=port.clustering or None,
             require_partition_filter=port.require_partition_filter if partitioning else None,
-            deletion_protection=ctx.protect,
             opts=ctx.stateful(self),
         )
         _grant_table_readers(name, ctx, self, self.table, port.consumers, port.tenant_column)
@@ -149,14 +158,8 @@ class ViewOutputPort(pulumi.ComponentResource):
         )
         self.view = gcp.bigquery.Table(
             f"{name}-view",
-            project=ctx.project,
-            dataset_id=ctx.dataset_ref,
-            table_id=port.physical_name,
-            friendly_name=contract.model.name,
-            description=contract.description,
-            labels=port_labels(ctx, port.name, contract, port.tenant_column),
+            **_port_table_args(ctx, port, contract),
             view={"query": query, "use_legacy_sql": False},
-            deletion_protection=ctx.protect,
             opts=ctx.stateful(self),
         )
         _grant_table_readers(name, ctx, self, self.view, port.consumers, port.tenant_column)

@@ -13,6 +13,13 @@ from typing import Any
 import pulumi
 
 
+def fq_table(
+    project: pulumi.Input[str], dataset_id: pulumi.Input[str], table_id: pulumi.Input[str]
+) -> pulumi.Output[str]:
+    """`project.dataset.table` as written in BigQuery SQL (backquoted)."""
+    return pulumi.Output.concat("`", project, ".", dataset_id, ".", table_id, "`")
+
+
 @dataclass(frozen=True)
 class PortReference:
     product: str
@@ -25,10 +32,7 @@ class PortReference:
     resource: pulumi.Resource | None = None  # the port's resource when in this stack
 
     def fq_table(self) -> pulumi.Output[str]:
-        """`project.dataset.table` as written in BigQuery SQL (backquoted)."""
-        return pulumi.Output.concat(
-            "`", self.project, ".", self.dataset_id, ".", self.resource_id, "`"
-        )
+        return fq_table(self.project, self.dataset_id, self.resource_id)
 
 
 def registry_port(

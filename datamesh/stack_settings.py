@@ -7,6 +7,7 @@ Pulumi users expect (`data-mesh:externalProducts`).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -97,8 +98,6 @@ def settings_from_config(
     values: dict[str, Any], source: str, mesh: Mesh
 ) -> tuple[StackSettings | None, list[SpecIssue]]:
     """Validate raw config values (`{"gcp:project": ..., "data-mesh:products": [...]}`)."""
-    from pathlib import Path
-
     path = Path(source)
     raw: dict[str, Any] = {}
     issues: list[SpecIssue] = []
@@ -133,7 +132,7 @@ def settings_from_config(
 _SECRET_KEYS = frozenset({"federatedCredentials", "offlineRegistries"})
 
 
-def _check_against_mesh(path: Any, settings: StackSettings, mesh: Mesh) -> list[SpecIssue]:
+def _check_against_mesh(path: Path, settings: StackSettings, mesh: Mesh) -> list[SpecIssue]:
     issues: list[SpecIssue] = []
     deployed = set(settings.products)
     for i, pid in enumerate(settings.products):

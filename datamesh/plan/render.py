@@ -9,8 +9,6 @@ from datamesh.plan.policy_eval import Violation
 from datamesh.plan.recorder import RecordedResource
 from datamesh.plan.session import PlanResult, summary
 
-_LEVEL_MARK = {"mandatory": "mandatory", "advisory": "advisory", "remediate": "remediate"}
-
 
 def tree_lines(resources: list[RecordedResource], stack_name: str) -> list[str]:
     """`pulumi preview`-like rows: op, indented type, name (and `[protected]`)."""
@@ -53,10 +51,7 @@ def violation_lines(result: PlanResult) -> list[str]:
     for v in sorted(result.violations, key=_order):
         resource = by_urn.get(v.urn)
         where = f"  ({resource.type}: {resource.name})" if resource else ""
-        lines.append(
-            f"        - [{_LEVEL_MARK.get(v.enforcement_level, v.enforcement_level)}]"
-            f"  {v.policy}{where}"
-        )
+        lines.append(f"        - [{v.enforcement_level}]  {v.policy}{where}")
         lines += [f"          {line}" for line in v.message.splitlines()]
     return lines
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from datamesh.plan.policy_eval import (
     resolve_config,
 )
 from datamesh.plan.runner import ProgramRun, plan_with_references
-from datamesh.plan.stack_config import load_stack_config
+from datamesh.plan.stack_config import StackConfig
 
 
 @dataclass(frozen=True)
@@ -33,10 +34,9 @@ class PlanResult:
         return [v for v in self.violations if v.enforcement_level in ("mandatory", "remediate")]
 
 
-def default_pack_config(project_dir: Path, pack_dir: Path, stack: str) -> Path | None:
+def default_pack_config(config: StackConfig, pack_dir: Path) -> Path | None:
     """`<pack>/config/<environment>.json` when the stack's environment has one."""
-    values = load_stack_config(project_dir, stack).values
-    env = values.get("data-mesh:environment", "")
+    env = config.values.get("data-mesh:environment", "")
     candidate = pack_dir / "config" / f"{env}.json"
     return candidate if env and candidate.is_file() else None
 
@@ -50,8 +50,6 @@ def plan(
     pack_config: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> PlanResult:
-    import time
-
     extra = {"data-mesh:productsDir": str(products_dir.resolve())} if products_dir else None
     start = time.perf_counter()
     run = plan_with_references(project_dir, stack, extra_config=extra, progress=progress)
@@ -59,7 +57,7 @@ def plan(
     if pack_dir is None:
         return PlanResult(run, seconds_program=program_s)
     pack = load_pack(pack_dir)
-    config_path = pack_config or default_pack_config(project_dir, pack_dir, stack)
+    config_path = pack_config or default_pack_config(run.config, pack_dir)
     resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
     progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
     start = time.perf_counter()
@@ -77,7 +75,7 @@ def plan(
 def summary(result: PlanResult) -> dict[str, Any]:
     by_type: dict[str, int] = {}
     by_product: dict[str, int] = {}
-    urn_product = _products_by_urn(result.run)
+    urn_product = products_by_urn(result.run)
     for r in result.run.resources:
         by_type[r.type] = by_type.get(r.type, 0) + 1
         product = urn_product.get(r.urn)
@@ -96,7 +94,8 @@ def summary(result: PlanResult) -> dict[str, Any]:
     }
 
 
-def _products_by_urn(run: ProgramRun) -> dict[str, str]:
+def products_by_urn(run: ProgramRun) -> dict[str, str]:
+    """URN -> the data product (DataProduct ancestor) each resource belongs to."""
     by_urn = {r.urn: r for r in run.resources}
     out: dict[str, str] = {}
     for r in run.resources:

@@ -33,8 +33,8 @@ class _Collector:
         self.path = path
         self.issues: list[SpecIssue] = []
 
-    def add(self, field: str, message: str, file: Path | None = None) -> None:
-        self.issues.append(SpecIssue(file or self.path, field, message))
+    def add(self, field: str, message: str) -> None:
+        self.issues.append(SpecIssue(self.path, field, message))
 
 
 def check_product(path: Path, product: Product) -> tuple[ProductBundle | None, list[SpecIssue]]:

@@ -16,12 +16,9 @@ SLUG_HELP = "lowercase letters, digits and hyphens, starting with a letter, at m
 
 # GCP label values: at most 63 characters, lowercase letters, digits, `_` and `-`.
 LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
-LABEL_KEY = re.compile(r"^[a-z][a-z0-9_-]{0,62}$")
 
-# BigQuery dataset ids allow letters, digits and `_` up to 1024 characters;
-# table ids allow more, but the platform keeps both to lowercase snake case.
+# BigQuery dataset ids allow letters, digits and `_` up to 1024 characters.
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{0,1023}$")
-TABLE_ID = re.compile(r"^[a-z][a-z0-9_]{0,1023}$")
 VERSIONED_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_]*)_v(?P<major>[0-9]+)$")
 VERSIONED_HELP = "lowercase snake case ending in the contract's major version, e.g. metrics_v1"
 

@@ -20,7 +20,7 @@ from datamesh.spec.product import (
     OutputPort,
     Product,
 )
-from datamesh.spec.yamlfile import YamlProblem, read_yaml_mapping
+from datamesh.spec.yamlfile import YamlProblem, parse_yaml_mapping, read_text, read_yaml_mapping
 
 PRODUCT_FILE = "product.yaml"
 SCHEMA_FILE = "product.schema.json"
@@ -98,10 +98,11 @@ def load_mesh(products_dir: Path) -> Mesh:
 
 def load_product(path: Path) -> tuple[ProductBundle | None, list[SpecIssue]]:
     try:
-        data = read_yaml_mapping(path)
+        text = read_text(path)
+        data = parse_yaml_mapping(path, text)
     except YamlProblem as problem:
         return None, [problem.issue]
-    issues = _schema_line_issues(path)
+    issues = _schema_line_issues(path, text)
     try:
         product = Product.model_validate(data)
     except ValidationError as exc:
@@ -114,8 +115,8 @@ def load_product(path: Path) -> tuple[ProductBundle | None, list[SpecIssue]]:
     return (None if issues else bundle), issues + found
 
 
-def _schema_line_issues(path: Path) -> list[SpecIssue]:
-    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+def _schema_line_issues(path: Path, text: str) -> list[SpecIssue]:
+    first = text.split("\n", 1)[0].strip()
     if not (first.startswith(SCHEMA_LINE_PREFIX) and first.endswith(SCHEMA_FILE)):
         return [
             SpecIssue(

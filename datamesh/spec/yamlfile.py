@@ -37,12 +37,20 @@ class YamlProblem(Exception):
 
 def read_yaml_mapping(path: Path) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping; raise YamlProblem otherwise."""
+    return parse_yaml_mapping(path, read_text(path))
+
+
+def read_text(path: Path) -> str:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise YamlProblem(SpecIssue(path, "", "file not found")) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise YamlProblem(SpecIssue(path, "", f"cannot read file: {exc}")) from None
+
+
+def parse_yaml_mapping(path: Path, text: str) -> dict[str, Any]:
+    """Parse the text of `path`, which must hold a mapping; raise YamlProblem otherwise."""
     try:
         data = yaml.load(text, Loader=_StrictLoader)
     except yaml.MarkedYAMLError as exc:

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from datamesh.plan.recorder import RecordedResource
 from datamesh.plan.runner import ProgramRun
+from datamesh.plan.session import products_by_urn
 
-PRODUCT = "datamesh:index:DataProduct"
 TABLE = "gcp:bigquery/table:Table"
 DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
@@ -15,18 +15,9 @@ DATASET_ACCESS = "gcp:bigquery/datasetAccess:DatasetAccess"
 ROW_ACCESS = "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
 
 
-def owning_product(run: ProgramRun, resource: RecordedResource) -> str | None:
-    by_urn = {r.urn: r for r in run.resources}
-    current: RecordedResource | None = resource
-    while current is not None:
-        if current.type == PRODUCT:
-            return current.name
-        current = by_urn.get(current.parent)
-    return None
-
-
 def custom_resources_of(run: ProgramRun, product: str) -> list[RecordedResource]:
-    return [r for r in run.resources if r.custom and owning_product(run, r) == product]
+    owners = products_by_urn(run)
+    return [r for r in run.resources if r.custom and owners.get(r.urn) == product]
 
 
 def product_of_identity(member: str) -> str | None:
