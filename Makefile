@@ -22,6 +22,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/datamesh schema --check
+	$(BIN)/datamesh conventions --check
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

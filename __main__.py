@@ -4,8 +4,8 @@ this stack deploys, export the mesh registry."""
 import pulumi
 import pulumi_gcp as gcp
 
-from components.mesh import REGISTRY_OUTPUT, build_mesh
-from datamesh.program import federated_credentials, read_stack, template_metadata
+from program.build import REGISTRY_OUTPUT, build_mesh
+from program.stack import federated_credentials, read_stack, template_metadata
 
 settings, mesh = read_stack()
 project = gcp.organizations.get_project_output(project_id=settings.project)

@@ -91,8 +91,8 @@ def write_project(root: Path, ids: list[str]) -> None:
 
 
 def child_plan(root: Path, dump: Path) -> dict[str, Any]:
-    from datamesh.plan.policy_eval import evaluate, load_pack, read_pack_config, resolve_config
-    from datamesh.plan.runner import run_program
+    from tools.plan.policy_eval import evaluate, load_pack, read_pack_config, resolve_config
+    from tools.plan.runner import run_program
 
     start = time.perf_counter()
     run = run_program(root, "bench")
@@ -125,8 +125,8 @@ def child_baseline(dump: Path) -> dict[str, Any]:
     from pulumi.runtime.mocks import set_mocks
     from pulumi.runtime.stack import run_pulumi_func
 
-    from datamesh.plan.mocks import GcpMocks
-    from datamesh.plan.recorder import RecordingMonitor
+    from tools.plan.mocks import GcpMocks
+    from tools.plan.recorder import RecordingMonitor
 
     rows = json.loads(dump.read_text())
     loop = asyncio.new_event_loop()

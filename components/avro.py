@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from datamesh.spec.contract import BigQueryField
+from model.contract import BigQueryField
 
 # With JSON encoding, timestamps and decimals travel as strings.
 _AVRO = {

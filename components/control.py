@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, child, table_resource_name
+from components.options import child
+from components.placement import Placement, table_resource_name
 from components.quality_rules import quality_rules, row_filter
-from datamesh.spec.product import TableOutput
+from model import conventions as conv
+from model.contract import Contract
+from model.product import OutputPort, TableOutput
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,18 @@ class Watched:
     dataflow_job: gcp.dataflow.FlexTemplateJob | None = None
     transfer_configs: Sequence[gcp.bigquery.DataTransferConfig] = ()
     tables: Mapping[str, gcp.bigquery.Table] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ControlPortArgs:
+    placement: Placement
+    owner_group: str
+    owner_contact: str  # the team's address, alerted first
+    notification_emails: Sequence[str]  # on-call addresses of the stack
+    freshness_minutes: int  # the product's freshness SLO
+    output_ports: Sequence[OutputPort]
+    contracts: Mapping[str, Contract]  # output port -> its contract
+    watched: Watched
 
 
 PUBSUB_SUB = "pubsub_subscription"
@@ -58,18 +73,18 @@ def _threshold(
 
 class ControlPort(pulumi.ComponentResource):
     def __init__(
-        self, name: str, ctx: ProductContext, watched: Watched, opts: pulumi.ResourceOptions
+        self, name: str, args: ControlPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}ControlPort", name, None, opts)
-        spec = ctx.bundle.spec
-        labels = ctx.labels()
-        emails = {"owner": spec.owner.contact}
-        emails.update({f"ops-{i}": e for i, e in enumerate(ctx.settings.notification_emails)})
+        super().__init__(conv.CONTROL_PORT, name, None, opts)
+        at, watched = args.placement, args.watched
+        labels = at.labels()
+        emails = {"owner": args.owner_contact}
+        emails.update({f"ops-{i}": e for i, e in enumerate(args.notification_emails)})
         channels = [
             gcp.monitoring.NotificationChannel(
                 f"{name}-channel-{key}",
-                project=ctx.project,
-                display_name=f"{spec.id} {key}: {email}",
+                project=at.project,
+                display_name=f"{at.product} {key}: {email}",
                 type="email",
                 labels={"email_address": email},
                 user_labels=labels,
@@ -77,18 +92,18 @@ class ControlPort(pulumi.ComponentResource):
             ).name
             for key, email in emails.items()
         ]
-        freshness_s = spec.slos.freshness_minutes * 60
+        freshness_s = args.freshness_minutes * 60
         docs = {
-            "content": f"Data product {spec.id} ({spec.domain}) breaks its SLO. "
-            f"Owner: {ctx.owner_group}.",
+            "content": f"Data product {at.product} ({at.domain}) breaks its SLO. "
+            f"Owner: {args.owner_group}.",
             "mime_type": "text/markdown",
         }
 
         def alert(key: str, title: str, conditions: list[dict[str, object]]) -> None:
             gcp.monitoring.AlertPolicy(
                 f"{name}-alert-{key}",
-                project=ctx.project,
-                display_name=f"{spec.id}: {title}",
+                project=at.project,
+                display_name=f"{at.product}: {title}",
                 combiner="OR",
                 conditions=conditions,
                 notification_channels=channels,
@@ -148,9 +163,9 @@ class ControlPort(pulumi.ComponentResource):
             )
             metric = gcp.logging.Metric(
                 f"{name}-scheduled-query-failures",
-                project=ctx.project,
-                name=f"mesh/{spec.id}/scheduled-query-failures",
-                description=f"Failed scheduled-query runs of data product {spec.id}",
+                project=at.project,
+                name=f"mesh/{at.product}/scheduled-query-failures",
+                description=f"Failed scheduled-query runs of data product {at.product}",
                 filter=ids.apply(
                     lambda i: (
                         'resource.type = "bigquery_dts_config" AND severity >= ERROR '
@@ -178,27 +193,27 @@ class ControlPort(pulumi.ComponentResource):
                 ],
             )
 
-        for out in spec.output_ports:
+        for out in args.output_ports:
             if not isinstance(out, TableOutput) or out.name not in watched.tables:
                 continue
-            self._quality_scan(name, ctx, out, watched.tables[out.name])
+            self._quality_scan(name, args, out, watched.tables[out.name])
         self.register_outputs({"channels": channels})
 
     def _quality_scan(
-        self, name: str, ctx: ProductContext, port: TableOutput, table: gcp.bigquery.Table
+        self, name: str, args: ControlPortArgs, port: TableOutput, table: gcp.bigquery.Table
     ) -> None:
-        spec = ctx.bundle.spec
-        contract = ctx.bundle.contracts[port.name]
-        hourly = spec.slos.freshness_minutes <= 60
+        at = args.placement
+        contract = args.contracts[port.name]
+        hourly = args.freshness_minutes <= 60
         gcp.dataplex.Datascan(
             f"{name}-dq-{port.name}",
-            project=ctx.project,
-            location=ctx.settings.region,
-            data_scan_id=f"{spec.id}-{port.name}-dq"[:63],
-            display_name=f"{spec.id} {port.name} quality"[:100],
+            project=at.project,
+            location=at.region,
+            data_scan_id=f"{at.product}-{port.name}-dq"[:63],
+            display_name=f"{at.product} {port.name} quality"[:100],
             description=f"Rules of contract {contract.id} {contract.version}",
-            labels=ctx.labels(port.name, "output"),
-            data={"resource": table_resource_name(ctx.project, ctx.dataset_id, port.physical_name)},
+            labels=at.labels(port.name, "output"),
+            data={"resource": table_resource_name(at.project, at.dataset_id, port.physical_name)},
             execution_spec={
                 "trigger": {
                     "schedule": {"cron": "TZ=UTC 15 * * * *" if hourly else "TZ=UTC 0 4 * * *"}

@@ -1,31 +1,58 @@
 """`datamesh:index:DataProduct`: a validated product spec turned into a complete,
-governed data product. Parts are built in dependency order: storage, input
-ports, output tables, transformation (then views), discovery, control."""
+governed data product.
+
+Parts are built in dependency order (storage, input ports, output tables and
+topics, the transformation with its views, discovery, control), each from a
+table that maps the spec's kind to the part that provisions it. Every part
+gets its own complete arguments; nothing is filled in later.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, child
-from components.control import ControlPort, Watched
-from components.discovery import Discovery
-from components.input_data_product import DataProductInputPort
-from components.input_federated import FederatedInputPort, credentials_key
-from components.input_pubsub import PubSubInputPort
-from components.input_sheet import GoogleSheetInputPort
-from components.output_ports import TableOutputPort, TopicOutputPort, ViewOutputPort
+from components.control import ControlPort, ControlPortArgs, Watched
+from components.discovery import Discovery, DiscoveryArgs
+from components.input_data_product import DataProductInputPort, DataProductInputPortArgs
+from components.input_federated import (
+    FederatedInputPort,
+    FederatedInputPortArgs,
+    credentials_key,
+)
+from components.input_pubsub import PubSubInputPort, PubSubInputPortArgs
+from components.input_sheet import GoogleSheetInputPort, GoogleSheetInputPortArgs
+from components.options import child
+from components.output_ports import (
+    TableOutputPort,
+    TableOutputPortArgs,
+    TopicOutputPort,
+    TopicOutputPortArgs,
+    ViewOutputPort,
+    ViewOutputPortArgs,
+)
+from components.placement import Placement, StorageRef
 from components.references import PortReference, fq_table
-from components.storage import ProductStorage
-from components.transform_dataflow import DataflowTransformation, PipelineWiring
-from components.transform_scheduled_query import ScheduledQueryTransformation
-from components.transform_views import ViewsTransformation
-from datamesh.spec.product import (
+from components.sql_render import external_query, render_sql
+from components.storage import ProductStorage, ProductStorageArgs
+from components.transform_dataflow import (
+    DataflowTransformation,
+    DataflowTransformationArgs,
+    PipelineWiring,
+)
+from components.transform_scheduled_query import (
+    ScheduledQueryTransformation,
+    ScheduledQueryTransformationArgs,
+)
+from components.transform_views import ViewsTransformation, ViewsTransformationArgs
+from model import ProductBundle
+from model import conventions as conv
+from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
     FederatedInput,
@@ -37,14 +64,266 @@ from datamesh.spec.product import (
     ViewOutput,
     Views,
 )
-from datamesh.spec.sql import OWN_INPUT, PortRef, SqlFile
+from model.sql import OWN_INPUT, PortRef, SqlFile
+from model.stack_settings import StackSettings
 
 
 @dataclass(frozen=True)
 class DataProductArgs:
-    ctx: ProductContext
-    upstream: Mapping[str, PortReference]  # data-product input port name -> resolved port
-    template_metadata: Mapping[str, Any] = field(default_factory=dict)
+    bundle: ProductBundle  # the validated spec with its contracts and SQL
+    settings: StackSettings  # the validated stack that deploys it
+    upstream: Mapping[str, PortReference]  # data-product input port -> resolved port
+    project_number: pulumi.Input[str]  # of the stack's project (names service agents)
+    federated_credentials: Mapping[str, pulumi.Input[Mapping[str, str]]] = field(
+        default_factory=dict
+    )
+    template_metadata: Mapping[str, Any] = field(default_factory=dict)  # metadata.json
+
+
+def placement_of(bundle: ProductBundle, settings: StackSettings) -> Placement:
+    spec = bundle.spec
+    return Placement(
+        product=spec.id,
+        domain=spec.domain,
+        owner_team=spec.owner.team,
+        environment=settings.environment,
+        project=settings.project,
+        region=settings.region,
+        location=settings.location,
+        kms_key=settings.kms_key,
+    )
+
+
+@dataclass
+class _Build:
+    """What the product has built so far, for the parts that come after."""
+
+    component: DataProduct
+    name: str
+    args: DataProductArgs
+    at: Placement
+    storage: StorageRef
+    pubsub: dict[str, PubSubInputPort] = field(default_factory=dict)
+    sheets: dict[str, GoogleSheetInputPort] = field(default_factory=dict)
+    federated: dict[str, FederatedInputPort] = field(default_factory=dict)
+    tables: dict[str, gcp.bigquery.Table] = field(default_factory=dict)
+    views: dict[str, gcp.bigquery.Table] = field(default_factory=dict)
+    topics: dict[str, gcp.pubsub.Topic] = field(default_factory=dict)
+    watched: Watched = field(default_factory=Watched)
+
+    @property
+    def bundle(self) -> ProductBundle:
+        return self.args.bundle
+
+    def opts(self) -> pulumi.ResourceOptions:
+        return child(self.component)
+
+    def resolved(self, sql: SqlFile) -> dict[PortRef, pulumi.Input[str]]:
+        """Every placeholder of `sql` as the table (or external query) this stack deploys."""
+        out: dict[PortRef, pulumi.Input[str]] = {}
+        for ref in sql.refs:
+            if ref.product == OWN_INPUT and ref.port in self.sheets:
+                t = self.sheets[ref.port].table
+                out[ref] = fq_table(t.project, t.dataset_id, t.table_id)
+            elif ref.product == OWN_INPUT and ref.port in self.federated:
+                port = self.bundle.spec.input_port(ref.port)
+                assert isinstance(port, FederatedInput)  # checked by the model
+                out[ref] = self.federated[ref.port].connection_name.apply(
+                    functools.partial(external_query, query=port.query)
+                )
+            elif ref.product == self.at.product:
+                t = self.tables[ref.port]
+                out[ref] = fq_table(t.project, t.dataset_id, t.table_id)
+            else:
+                out[ref] = self.upstream_port(ref).fq_table()
+        return out
+
+    def upstream_port(self, ref: PortRef) -> PortReference:
+        for resolved in self.args.upstream.values():
+            if (resolved.product, resolved.port) == (ref.product, ref.port):
+                return resolved
+        raise pulumi.RunError(f"{self.at.product}: {ref} is not a resolved input port")
+
+
+# ---- input ports -------------------------------------------------------------------
+
+
+def _pubsub_input(b: _Build, port: PubSubInput) -> None:
+    b.pubsub[port.name] = PubSubInputPort(
+        f"{b.name}-in-{port.name}",
+        PubSubInputPortArgs(
+            b.at,
+            port,
+            b.bundle.event_contracts[port.name],
+            b.storage.identity,
+            b.args.project_number,
+        ),
+        b.opts(),
+    )
+
+
+def _sheet_input(b: _Build, port: GoogleSheetInput) -> None:
+    b.sheets[port.name] = GoogleSheetInputPort(
+        f"{b.name}-in-{port.name}",
+        GoogleSheetInputPortArgs(b.at, port, b.storage.dataset_id),
+        b.opts(),
+    )
+
+
+def _federated_input(b: _Build, port: FederatedInput) -> None:
+    key = credentials_key(b.at.product, port.name)
+    creds = b.args.federated_credentials.get(key)
+    if creds is None:
+        raise pulumi.RunError(
+            f"{b.at.product}: input port {port.name!r} needs credentials: run "
+            f"`pulumi config set --secret --path "
+            f"'data-mesh:federatedCredentials.{key}.password' ...` (and `.username`)"
+        )
+    b.federated[port.name] = FederatedInputPort(
+        f"{b.name}-in-{port.name}",
+        FederatedInputPortArgs(b.at, port, creds, b.storage.identity),
+        b.opts(),
+    )
+
+
+def _data_product_input(b: _Build, port: DataProductInput) -> None:
+    DataProductInputPort(
+        f"{b.name}-in-{port.name}",
+        DataProductInputPortArgs(b.at, port, b.args.upstream[port.name], b.storage.identity),
+        b.opts(),
+    )
+
+
+INPUT_PARTS: dict[type, Callable[[_Build, Any], None]] = {
+    PubSubInput: _pubsub_input,
+    GoogleSheetInput: _sheet_input,
+    FederatedInput: _federated_input,
+    DataProductInput: _data_product_input,
+}
+
+# ---- output ports (views are made by the views transformation: they need its SQL) ---
+
+
+def _table_output(b: _Build, port: TableOutput) -> None:
+    settings = b.args.settings
+    b.tables[port.name] = TableOutputPort(
+        f"{b.name}-out-{port.name}",
+        TableOutputPortArgs(
+            b.at,
+            port,
+            b.bundle.contracts[port.name],
+            b.storage.dataset_id,
+            b.storage.identity,
+            tuple(settings.tenants),
+            settings.policy_tags,
+        ),
+        b.opts(),
+    ).table
+
+
+def _topic_output(b: _Build, port: TopicOutput) -> None:
+    b.topics[port.name] = TopicOutputPort(
+        f"{b.name}-out-{port.name}",
+        TopicOutputPortArgs(b.at, port, b.bundle.contracts[port.name]),
+        b.opts(),
+    ).topic
+
+
+def _no_part(b: _Build, port: ViewOutput) -> None:
+    """View ports are built by the views transformation."""
+
+
+OUTPUT_PARTS: dict[type, Callable[[_Build, Any], None]] = {
+    TableOutput: _table_output,
+    TopicOutput: _topic_output,
+    ViewOutput: _no_part,
+}
+
+# ---- transformations ---------------------------------------------------------------
+
+
+def _dataflow(b: _Build, t: DataflowFlexTemplate) -> None:
+    settings = b.args.settings
+
+    def table_ref(project: Any, dataset: Any, table: Any) -> pulumi.Output[str]:
+        return pulumi.Output.concat(project, ":", dataset, ".", table)
+
+    out = b.tables[t.output_port]
+    wiring = PipelineWiring(
+        input_subscription=b.pubsub[t.input_port].subscription.id,
+        output_table=table_ref(out.project, out.dataset_id, out.table_id),
+        side_inputs={
+            f"{conv.sql_name(name)}_table": table_ref(ref.project, ref.dataset_id, ref.resource_id)
+            for name, ref in sorted(b.args.upstream.items())
+        },
+        template_metadata=b.args.template_metadata,
+    )
+    flow = DataflowTransformation(
+        f"{b.name}-transform",
+        DataflowTransformationArgs(
+            b.at,
+            t,
+            wiring,
+            b.storage.dataset_id,
+            b.storage.identity,
+            settings.pipeline_image_tag,
+            settings.subnetwork,
+        ),
+        b.opts(),
+    )
+    b.watched = replace(b.watched, dataflow_job=flow.job)
+
+
+def _scheduled_queries(b: _Build, t: ScheduledQueries) -> None:
+    queries = {
+        q.name: render_sql(b.bundle.sql[q.sql], b.resolved(b.bundle.sql[q.sql])) for q in t.queries
+    }
+    sq = ScheduledQueryTransformation(
+        f"{b.name}-transform",
+        ScheduledQueryTransformationArgs(
+            b.at,
+            t,
+            queries,
+            b.tables,
+            b.storage.service_account_name,
+            b.args.project_number,
+        ),
+        b.opts(),
+    )
+    b.watched = replace(b.watched, transfer_configs=list(sq.configs.values()))
+
+
+def _views(b: _Build, t: Views) -> None:
+    reads: dict[str, list[PortReference]] = {}
+    for v in t.views:
+        port = b.bundle.spec.output_port(v.port)
+        assert isinstance(port, ViewOutput)  # checked by the model
+        sql = b.bundle.sql[v.sql]
+        b.views[v.port] = ViewOutputPort(
+            f"{b.name}-out-{v.port}",
+            ViewOutputPortArgs(
+                b.at,
+                port,
+                b.bundle.contracts[port.name],
+                b.storage.dataset_id,
+                render_sql(sql, b.resolved(sql)),
+                tuple(b.args.settings.tenants),
+            ),
+            b.opts(),
+        ).view
+        reads[v.port] = [
+            b.upstream_port(ref) for ref in sql.refs if ref.product not in (OWN_INPUT, b.at.product)
+        ]
+    ViewsTransformation(
+        f"{b.name}-transform", ViewsTransformationArgs(b.at.product, b.views, reads), b.opts()
+    )
+
+
+TRANSFORMATIONS: dict[type, Callable[[_Build, Any], None]] = {
+    DataflowFlexTemplate: _dataflow,
+    ScheduledQueries: _scheduled_queries,
+    Views: _views,
+}
 
 
 class DataProduct(pulumi.ComponentResource):
@@ -56,213 +335,87 @@ class DataProduct(pulumi.ComponentResource):
     def __init__(
         self, name: str, args: DataProductArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}DataProduct", name, None, opts)
-        spec = args.ctx.bundle.spec
-        storage_part = ProductStorage(f"{name}-storage", args.ctx, child(self))
-        ctx = replace(
-            args.ctx,
-            dataset=storage_part.dataset,
-            service_account=storage_part.service_account,
-            identity=storage_part.service_account.email.apply(lambda e: f"serviceAccount:{e}"),
+        super().__init__(conv.DATA_PRODUCT, name, None, opts)
+        spec, settings = args.bundle.spec, args.settings
+        at = placement_of(args.bundle, settings)
+        owner_group = settings.owner_group(spec.owner.team, spec.owner.group)
+        storage = ProductStorage(
+            f"{name}-storage",
+            ProductStorageArgs(at, spec.name, spec.description, owner_group),
+            child(self),
         )
+        b = _Build(self, name, args, at, storage.ref)
 
-        # Input ports.
-        pubsub: dict[str, PubSubInputPort] = {}
-        sheets: dict[str, GoogleSheetInputPort] = {}
-        federated: dict[str, FederatedInputPort] = {}
-        for port in spec.input_ports:
-            part = f"{name}-in-{port.name}"
-            if isinstance(port, PubSubInput):
-                pubsub[port.name] = PubSubInputPort(part, ctx, port, child(self))
-            elif isinstance(port, GoogleSheetInput):
-                sheets[port.name] = GoogleSheetInputPort(part, ctx, port, child(self))
-            elif isinstance(port, FederatedInput):
-                creds = ctx.federated_credentials.get(credentials_key(spec.id, port.name))
-                if creds is None:
-                    raise pulumi.RunError(
-                        f"{spec.id}: input port {port.name!r} needs credentials: run "
-                        f"`pulumi config set --secret --path "
-                        f"'data-mesh:federatedCredentials.{credentials_key(spec.id, port.name)}"
-                        f".password' ...` (and `.username`)"
-                    )
-                federated[port.name] = FederatedInputPort(part, ctx, port, creds, child(self))
-            elif isinstance(port, DataProductInput):
-                DataProductInputPort(part, ctx, port, args.upstream[port.name], child(self))
+        for in_port in spec.input_ports:
+            INPUT_PARTS[type(in_port)](b, in_port)
+        for out_port in spec.output_ports:
+            OUTPUT_PARTS[type(out_port)](b, out_port)
+        b.watched = Watched(
+            subscriptions={k: v.subscription for k, v in b.pubsub.items()},
+            dead_letter_subscriptions={k: v.dead_letter_subscription for k, v in b.pubsub.items()},
+            tables=dict(b.tables),
+        )
+        TRANSFORMATIONS[type(spec.transformation)](b, spec.transformation)
 
-        # Output tables and topics (views need their rendered SQL, below).
-        tables: dict[str, gcp.bigquery.Table] = {}
         self.ports = {}
-        for out in spec.output_ports:
-            part = f"{name}-out-{out.name}"
-            if isinstance(out, TableOutput):
-                tables[out.name] = TableOutputPort(part, ctx, out, child(self)).table
-            elif isinstance(out, TopicOutput):
-                topic = TopicOutputPort(part, ctx, out, child(self)).topic
-                self.ports[out.name] = _port_ref(ctx, out.name, "topic", out.physical_name, topic)
-
-        def render(sql: SqlFile) -> pulumi.Output[str]:
-            return _render_sql(ctx, sql, args.upstream, tables, sheets, federated)
-
-        # Transformation.
-        watched = Watched(
-            subscriptions={k: v.subscription for k, v in pubsub.items()},
-            dead_letter_subscriptions={k: v.dead_letter_subscription for k, v in pubsub.items()},
-            tables=tables,
+        served: dict[str, pulumi.Resource] = {**b.tables, **b.views, **b.topics}
+        for out_port in spec.output_ports:
+            self.ports[out_port.name] = PortReference(
+                product=spec.id,
+                port=out_port.name,
+                kind=out_port.kind,
+                project=at.project,
+                dataset_id=at.dataset_id,
+                resource_id=out_port.physical_name,
+                tenant_column=getattr(out_port, "tenant_column", None),
+                resource=served[out_port.name],
+            )
+        Discovery(
+            f"{name}-discovery",
+            DiscoveryArgs(
+                at,
+                spec.name,
+                spec.description,
+                owner_group,
+                spec.output_ports,
+                {**b.tables, **b.views},
+                [t.group for t in settings.tenants],
+            ),
+            child(self),
         )
-        views: dict[str, gcp.bigquery.Table] = {}
-        t = spec.transformation
-        if isinstance(t, DataflowFlexTemplate):
-            flow = DataflowTransformation(
-                f"{name}-transform",
-                ctx,
-                t,
-                _wiring(ctx, t, pubsub, tables, args),
-                child(self),
-            )
-            watched = replace(watched, dataflow_job=flow.job)
-        elif isinstance(t, ScheduledQueries):
-            sq = ScheduledQueryTransformation(
-                f"{name}-transform",
-                ctx,
-                t,
-                {q.name: render(ctx.bundle.sql[q.sql]) for q in t.queries},
-                tables,
-                child(self),
-            )
-            watched = replace(watched, transfer_configs=list(sq.configs.values()))
-        elif isinstance(t, Views):
-            reads: dict[str, list[PortReference]] = {}
-            for v in t.views:
-                view_port = spec.output_port(v.port)
-                assert isinstance(view_port, ViewOutput)
-                sql = ctx.bundle.sql[v.sql]
-                views[v.port] = ViewOutputPort(
-                    f"{name}-out-{v.port}", ctx, view_port, render(sql), child(self)
-                ).view
-                reads[v.port] = [
-                    _upstream_for(ref, args.upstream, spec.id)
-                    for ref in sql.refs
-                    if ref.product not in (OWN_INPUT, spec.id)
-                ]
-            ViewsTransformation(f"{name}-transform", ctx, views, reads, child(self))
-
-        for port_name, table in {**tables, **views}.items():
-            out_port = spec.output_port(port_name)
-            assert out_port is not None
-            self.ports[port_name] = _port_ref(
-                ctx,
-                port_name,
-                out_port.kind,
-                out_port.physical_name,
-                table,
-                getattr(out_port, "tenant_column", None),
-            )
-        Discovery(f"{name}-discovery", ctx, {**tables, **views}, child(self))
-        ControlPort(f"{name}-control", ctx, watched, child(self))
-
-        self.registry = pulumi.Output.from_input(_registry_entry(ctx, self.ports))
+        ControlPort(
+            f"{name}-control",
+            ControlPortArgs(
+                at,
+                owner_group,
+                spec.owner.contact,
+                settings.notification_emails,
+                spec.slos.freshness_minutes,
+                spec.output_ports,
+                args.bundle.contracts,
+                b.watched,
+            ),
+            child(self),
+        )
+        self.registry = pulumi.Output.from_input(
+            _registry_entry(args.bundle, at, owner_group, self.ports)
+        )
         self.register_outputs({"registry": self.registry})
 
 
-def _port_ref(
-    ctx: ProductContext,
-    port: str,
-    kind: str,
-    physical: str,
-    resource: pulumi.Resource,
-    tenant_column: str | None = None,
-) -> PortReference:
-    return PortReference(
-        product=ctx.id,
-        port=port,
-        kind=kind,
-        project=ctx.project,
-        dataset_id=ctx.dataset_id,
-        resource_id=physical,
-        tenant_column=tenant_column,
-        resource=resource,
-    )
-
-
-def _upstream_for(
-    ref: PortRef, upstream: Mapping[str, PortReference], product_id: str
-) -> PortReference:
-    for resolved in upstream.values():
-        if (resolved.product, resolved.port) == (ref.product, ref.port):
-            return resolved
-    raise pulumi.RunError(f"{product_id}: {ref} is not a resolved input port")
-
-
-def _render_sql(
-    ctx: ProductContext,
-    sql: SqlFile,
-    upstream: Mapping[str, PortReference],
-    tables: Mapping[str, gcp.bigquery.Table],
-    sheets: Mapping[str, GoogleSheetInputPort],
-    federated: Mapping[str, FederatedInputPort],
-) -> pulumi.Output[str]:
-    """Resolve the SQL's placeholders to fully qualified tables (or EXTERNAL_QUERY)."""
-    values: dict[str, pulumi.Output[str]] = {}
-    for ref in sql.refs:
-        key = str(ref)
-        if ref.product == OWN_INPUT and ref.port in sheets:
-            t = sheets[ref.port].table
-            values[key] = fq_table(t.project, t.dataset_id, t.table_id)
-        elif ref.product == OWN_INPUT and ref.port in federated:
-            port = ctx.bundle.spec.input_port(ref.port)
-            assert isinstance(port, FederatedInput)
-            query = port.query.replace('"""', '\\"\\"\\"')
-            values[key] = federated[ref.port].connection_name.apply(
-                functools.partial(_external_query, query=query)
-            )
-        elif ref.product == ctx.id:
-            t = tables[ref.port]
-            values[key] = fq_table(t.project, t.dataset_id, t.table_id)
-        else:
-            values[key] = _upstream_for(ref, upstream, ctx.id).fq_table()
-    return pulumi.Output.all(**values).apply(
-        lambda resolved: sql.render(lambda r: str(resolved[str(r)]))
-    )
-
-
-def _external_query(connection: str, query: str) -> str:
-    return f'EXTERNAL_QUERY("{connection}", """{query}""")'
-
-
-def _wiring(
-    ctx: ProductContext,
-    t: DataflowFlexTemplate,
-    pubsub: Mapping[str, PubSubInputPort],
-    tables: Mapping[str, gcp.bigquery.Table],
-    args: DataProductArgs,
-) -> PipelineWiring:
-    def table_ref(project: Any, dataset: Any, table: Any) -> pulumi.Output[str]:
-        return pulumi.Output.concat(project, ":", dataset, ".", table)
-
-    out = tables[t.output_port]
-    side_inputs = {
-        f"{name.replace('-', '_')}_table": table_ref(ref.project, ref.dataset_id, ref.resource_id)
-        for name, ref in sorted(args.upstream.items())
-    }
-    return PipelineWiring(
-        input_subscription=pubsub[t.input_port].subscription.id,
-        output_table=table_ref(out.project, out.dataset_id, out.table_id),
-        side_inputs=side_inputs,
-        template_metadata=args.template_metadata,
-    )
-
-
-def _registry_entry(ctx: ProductContext, ports: Mapping[str, PortReference]) -> dict[str, Any]:
-    spec = ctx.bundle.spec
+def _registry_entry(
+    bundle: ProductBundle, at: Placement, owner_group: str, ports: Mapping[str, PortReference]
+) -> dict[str, Any]:
+    spec = bundle.spec
     return {
         "domain": spec.domain,
         "owner": spec.owner.team,
-        "ownerGroup": ctx.owner_group,
+        "ownerGroup": owner_group,
         "alignment": spec.alignment.value,
-        "project": ctx.project,
-        "datasetId": ctx.dataset_id,
-        "dataset": f"{ctx.project}.{ctx.dataset_id}",
-        "serviceAccount": ctx.service_account_email,
+        "project": at.project,
+        "datasetId": at.dataset_id,
+        "dataset": f"{at.project}.{at.dataset_id}",
+        "serviceAccount": at.service_account_email,
         "outputPorts": {
             name: {
                 "kind": ref.kind,
@@ -270,8 +423,8 @@ def _registry_entry(ctx: ProductContext, ports: Mapping[str, PortReference]) -> 
                 "datasetId": ref.dataset_id,
                 "resourceId": ref.resource_id,
                 "fqn": pulumi.Output.concat(ref.project, ".", ref.dataset_id, ".", ref.resource_id),
-                "contractId": ctx.bundle.contracts[name].id,
-                "contractVersion": ctx.bundle.contracts[name].version,
+                "contractId": bundle.contracts[name].id,
+                "contractVersion": bundle.contracts[name].version,
                 "tenantColumn": ref.tenant_column,
             }
             for name, ref in sorted(ports.items())

@@ -3,47 +3,55 @@ product's identity, on that port only (table-level IAM, never the dataset)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, iam
+from components.options import iam, stateful
+from components.placement import Placement
 from components.references import PortReference
 from components.tenancy import downstream_full_access
-from datamesh.spec.product import DataProductInput
+from model import conventions as conv
+from model.product import DataProductInput
 
 READER = "roles/bigquery.dataViewer"
 SUBSCRIBER = "roles/pubsub.subscriber"
 
 
+@dataclass(frozen=True)
+class DataProductInputPortArgs:
+    placement: Placement
+    port: DataProductInput
+    upstream: PortReference  # the resolved output port it reads
+    identity: pulumi.Input[str]  # the product's identity: the reader
+
+
 class DataProductInputPort(pulumi.ComponentResource):
     def __init__(
-        self,
-        name: str,
-        ctx: ProductContext,
-        port: DataProductInput,
-        upstream: PortReference,
-        opts: pulumi.ResourceOptions,
+        self, name: str, args: DataProductInputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}DataProductInputPort", name, None, opts)
+        super().__init__(conv.DATA_PRODUCT_INPUT_PORT, name, None, opts)
+        at, port, upstream = args.placement, args.port, args.upstream
         depends = [upstream.resource] if upstream.resource is not None else []
         if upstream.kind == "topic":
             self.subscription = gcp.pubsub.Subscription(
                 f"{name}-subscription",
-                name=f"{ctx.id}-{port.name}",
-                project=ctx.project,
+                name=f"{at.product}-{port.name}",
+                project=at.project,
                 topic=pulumi.Output.concat(
                     "projects/", upstream.project, "/topics/", upstream.resource_id
                 ),
-                labels=ctx.labels(port.name, "input"),
+                labels=at.labels(port.name, "input"),
                 expiration_policy={"ttl": ""},
-                opts=ctx.stateful(self, depends_on=depends),
+                opts=stateful(self, at.protect, depends_on=depends),
             )
             gcp.pubsub.SubscriptionIAMMember(
                 f"{name}-reader",
-                project=ctx.project,
+                project=at.project,
                 subscription=self.subscription.name,
                 role=SUBSCRIBER,
-                member=ctx.sa_member,
+                member=args.identity,
                 opts=iam(self),
             )
         else:
@@ -53,13 +61,14 @@ class DataProductInputPort(pulumi.ComponentResource):
                 dataset_id=upstream.dataset_id,
                 table_id=upstream.resource_id,
                 role=READER,
-                member=ctx.sa_member,
+                member=args.identity,
                 opts=iam(self, depends_on=depends),
             )
             if upstream.tenant_column is not None:
                 downstream_full_access(
                     name,
-                    ctx,
+                    at.product,
+                    args.identity,
                     self,
                     upstream.project,
                     upstream.dataset_id,

@@ -8,12 +8,15 @@ needs `connectionUser` on the connection.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, child, iam
-from datamesh.spec.product import FederatedInput
+from components.options import child, iam
+from components.placement import Placement
+from model import conventions as conv
+from model.product import FederatedInput
 
 
 def credentials_key(product_id: str, port: str) -> str:
@@ -21,25 +24,30 @@ def credentials_key(product_id: str, port: str) -> str:
     return f"{product_id}/{port}"
 
 
+@dataclass(frozen=True)
+class FederatedInputPortArgs:
+    placement: Placement
+    port: FederatedInput
+    credentials: pulumi.Input[Mapping[str, str]]  # {username, password}, secret
+    identity: pulumi.Input[str]  # the product's identity: uses the connection
+
+
 class FederatedInputPort(pulumi.ComponentResource):
     connection: gcp.bigquery.Connection
+    connection_name: pulumi.Output[str]  # `project.location.connection`, for EXTERNAL_QUERY
 
     def __init__(
-        self,
-        name: str,
-        ctx: ProductContext,
-        port: FederatedInput,
-        credentials: pulumi.Input[Mapping[str, str]],
-        opts: pulumi.ResourceOptions,
+        self, name: str, args: FederatedInputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}FederatedInputPort", name, None, opts)
-        creds = pulumi.Output.secret(credentials)
+        super().__init__(conv.FEDERATED_INPUT_PORT, name, None, opts)
+        at, port = args.placement, args.port
+        creds = pulumi.Output.secret(args.credentials)
         self.connection = gcp.bigquery.Connection(
             f"{name}-connection",
-            project=ctx.project,
-            connection_id=f"{ctx.id}-{port.name}",
-            location=ctx.settings.location,
-            friendly_name=f"{ctx.id} {port.name}",
+            project=at.project,
+            connection_id=f"{at.product}-{port.name}",
+            location=at.location,
+            friendly_name=f"{at.product} {port.name}",
             description=port.description,
             cloud_sql={
                 "instance_id": port.instance,
@@ -64,14 +72,14 @@ class FederatedInputPort(pulumi.ComponentResource):
         )
         gcp.bigquery.ConnectionIamMember(
             f"{name}-connection-user",
-            project=ctx.project,
-            location=ctx.settings.location,
+            project=at.project,
+            location=at.location,
             connection_id=self.connection.connection_id,
             role="roles/bigquery.connectionUser",
-            member=ctx.sa_member,
+            member=args.identity,
             opts=iam(self),
         )
         self.connection_name = pulumi.Output.concat(
-            ctx.project, ".", ctx.settings.location, ".", self.connection.connection_id
+            at.project, ".", at.location, ".", self.connection.connection_id
         )
         self.register_outputs({"connection": self.connection_name})

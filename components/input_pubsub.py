@@ -3,12 +3,17 @@ pipeline's subscription, and dead letters that are kept, not lost."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
 from components.avro import avro_schema
-from components.context import TOKEN_PREFIX, ProductContext, child, iam
-from datamesh.spec.product import PubSubInput
+from components.options import child, iam, stateful
+from components.placement import Placement
+from model import conventions as conv
+from model.contract import Contract
+from model.product import PubSubInput
 
 PUBSUB_AGENT = "gcp-sa-pubsub"
 DEAD_LETTER_RETENTION = "604800s"  # 7 days to inspect and replay dead letters
@@ -18,6 +23,15 @@ def _days(days: int) -> str:
     return f"{days * 86400}s"
 
 
+@dataclass(frozen=True)
+class PubSubInputPortArgs:
+    placement: Placement
+    port: PubSubInput
+    contract: Contract  # of the event payload
+    identity: pulumi.Input[str]  # the product's identity: consumes the subscription
+    project_number: pulumi.Input[str]  # names the Pub/Sub service agent
+
+
 class PubSubInputPort(pulumi.ComponentResource):
     topic: gcp.pubsub.Topic
     subscription: gcp.pubsub.Subscription
@@ -25,53 +39,53 @@ class PubSubInputPort(pulumi.ComponentResource):
     dead_letter_subscription: gcp.pubsub.Subscription
 
     def __init__(
-        self, name: str, ctx: ProductContext, port: PubSubInput, opts: pulumi.ResourceOptions
+        self, name: str, args: PubSubInputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}PubSubInputPort", name, None, opts)
-        contract = ctx.bundle.event_contracts[port.name]
-        labels = ctx.labels(port.name, "input")
-        internal = ctx.labels(f"{port.name}-dead-letters", "internal")
-        kms = ctx.settings.kms_key
-        storage = {"allowed_persistence_regions": [ctx.settings.region]}
+        super().__init__(conv.PUBSUB_INPUT_PORT, name, None, opts)
+        at, port, contract = args.placement, args.port, args.contract
+        labels = at.labels(port.name, "input")
+        internal = at.labels(f"{port.name}-dead-letters", "internal")
+        kms = at.kms_key
+        storage = {"allowed_persistence_regions": [at.region]}
 
         self.schema = gcp.pubsub.Schema(
             f"{name}-schema",
-            name=f"{ctx.id}-{port.name}-v{contract.major}",
-            project=ctx.project,
+            name=f"{conv.input_topic(at.product, port.name)}-v{contract.major}",
+            project=at.project,
             type="AVRO",
             definition=avro_schema(
                 contract.object.name or port.name.replace("-", "_"),
                 contract.fields,
-                namespace=f"mesh.{ctx.bundle.spec.domain}".replace("-", "_"),
+                namespace=f"mesh.{conv.sql_name(at.domain)}",
             ),
             opts=child(self),
         )
         self.topic = gcp.pubsub.Topic(
             f"{name}-topic",
-            name=f"{ctx.id}-{port.name}",
-            project=ctx.project,
+            name=conv.input_topic(at.product, port.name),
+            project=at.project,
             labels=labels,
             kms_key_name=kms,
             message_retention_duration=_days(port.message_retention_days),
             message_storage_policy=storage,
             schema_settings={"schema": self.schema.id, "encoding": "JSON"},
-            opts=ctx.stateful(self),
+            opts=stateful(self, at.protect),
         )
         self.dead_letter_topic = gcp.pubsub.Topic(
             f"{name}-dlq-topic",
-            name=f"{ctx.id}-{port.name}-dead-letters",
-            project=ctx.project,
+            name=conv.dead_letter_topic(at.product, port.name),
+            project=at.project,
             labels=internal,
             kms_key_name=kms,
             message_retention_duration=DEAD_LETTER_RETENTION,
             message_storage_policy=storage,
-            opts=ctx.stateful(self),
+            opts=stateful(self, at.protect),
         )
         never_expire = {"ttl": ""}  # an empty TTL: the 31-day idle expiry never applies
         self.subscription = gcp.pubsub.Subscription(
             f"{name}-subscription",
-            name=f"{ctx.id}-{port.name}-pipeline",
-            project=ctx.project,
+            name=conv.pipeline_subscription(at.product, port.name),
+            project=at.project,
             topic=self.topic.id,
             labels=labels,
             ack_deadline_seconds=port.ack_deadline_seconds,
@@ -82,26 +96,26 @@ class PubSubInputPort(pulumi.ComponentResource):
                 "max_delivery_attempts": port.max_delivery_attempts,
             },
             expiration_policy=never_expire,
-            opts=ctx.stateful(self),
+            opts=stateful(self, at.protect),
         )
         self.dead_letter_subscription = gcp.pubsub.Subscription(
             f"{name}-dlq-subscription",
-            name=f"{ctx.id}-{port.name}-dead-letters",
-            project=ctx.project,
+            name=conv.dead_letter_topic(at.product, port.name),
+            project=at.project,
             topic=self.dead_letter_topic.id,
             labels=internal,
             ack_deadline_seconds=60,
             message_retention_duration=DEAD_LETTER_RETENTION,
             retain_acked_messages=True,
             expiration_policy=never_expire,
-            opts=ctx.stateful(self),
+            opts=stateful(self, at.protect),
         )
         # Dead-lettering is done by the Pub/Sub service agent: it must publish to the
         # dead-letter topic and subscribe (ack) on the source subscription.
-        agent = ctx.service_agent(PUBSUB_AGENT)
+        agent = at.service_agent(args.project_number, PUBSUB_AGENT)
         gcp.pubsub.TopicIAMMember(
             f"{name}-dlq-agent-publisher",
-            project=ctx.project,
+            project=at.project,
             topic=self.dead_letter_topic.name,
             role="roles/pubsub.publisher",
             member=agent,
@@ -109,7 +123,7 @@ class PubSubInputPort(pulumi.ComponentResource):
         )
         gcp.pubsub.SubscriptionIAMMember(
             f"{name}-agent-subscriber",
-            project=ctx.project,
+            project=at.project,
             subscription=self.subscription.name,
             role="roles/pubsub.subscriber",
             member=agent,
@@ -119,10 +133,10 @@ class PubSubInputPort(pulumi.ComponentResource):
         for role in ("roles/pubsub.subscriber", "roles/pubsub.viewer"):
             gcp.pubsub.SubscriptionIAMMember(
                 f"{name}-sa-{role.rsplit('.', 1)[-1]}",
-                project=ctx.project,
+                project=at.project,
                 subscription=self.subscription.name,
                 role=role,
-                member=ctx.sa_member,
+                member=args.identity,
                 opts=iam(self),
             )
         self.register_outputs(

@@ -7,25 +7,32 @@ the product's service account, whose email the registry exports.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, child, slug_to_sql
-from datamesh.spec.product import GoogleSheetInput
+from components.options import child
+from components.placement import Placement
+from model import conventions as conv
+from model.product import GoogleSheetInput
 
 
-def external_table_id(port: GoogleSheetInput) -> str:
-    return f"ext_{slug_to_sql(port.name)}"
+@dataclass(frozen=True)
+class GoogleSheetInputPortArgs:
+    placement: Placement
+    port: GoogleSheetInput
+    dataset_id: pulumi.Input[str]  # the product's dataset, where the external table lives
 
 
 class GoogleSheetInputPort(pulumi.ComponentResource):
     table: gcp.bigquery.Table
 
     def __init__(
-        self, name: str, ctx: ProductContext, port: GoogleSheetInput, opts: pulumi.ResourceOptions
+        self, name: str, args: GoogleSheetInputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}GoogleSheetInputPort", name, None, opts)
+        super().__init__(conv.GOOGLE_SHEET_INPUT_PORT, name, None, opts)
+        at, port = args.placement, args.port
         schema = [
             {
                 "name": c.name,
@@ -37,11 +44,11 @@ class GoogleSheetInputPort(pulumi.ComponentResource):
         ]
         self.table = gcp.bigquery.Table(
             f"{name}-external-table",
-            project=ctx.project,
-            dataset_id=ctx.dataset_ref,
-            table_id=external_table_id(port),
+            project=at.project,
+            dataset_id=args.dataset_id,
+            table_id=conv.external_table_id(port.name),
             description=port.description,
-            labels=ctx.labels(port.name, "input"),
+            labels=at.labels(port.name, "input"),
             external_data_configuration={
                 "source_format": "GOOGLE_SHEETS",
                 "source_uris": [port.sheet_url],

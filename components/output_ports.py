@@ -5,29 +5,40 @@ dataset, so consumers never see internal tables. Readers are the port's
 declared consumer groups and, on multi-tenant ports, every tenant's group
 (whose rows the row access policies then filter). Products that read a port
 grant themselves access through their own data-product input port.
+
+Each port component's inputs carry the facts the product model computed from
+the contract and the stack (contract id and version, tenant column and the
+stack's tenants, classified columns, retention): the policy pack reads them
+there instead of trusting labels.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_gcp as gcp
 
 from components.avro import avro_schema
-from components.context import TOKEN_PREFIX, ProductContext, child, iam
+from components.options import child, iam, stateful
+from components.placement import Placement
 from components.tenancy import row_access_policies
-from datamesh.spec.contract import BigQueryField, Contract
-from datamesh.spec.identifiers import label_value
-from datamesh.spec.product import TableOutput, TopicOutput, ViewOutput
+from model import conventions as conv
+from model.contract import BigQueryField, Contract
+from model.product import TableOutput, TopicOutput, ViewOutput
+from model.stack_settings import Tenant
 
 READER = "roles/bigquery.dataViewer"
 SUBSCRIBER = "roles/pubsub.subscriber"
 _MS_PER_DAY = 86_400_000
 
 
-def port_props(contract: Contract, tenant_column: str | None) -> dict[str, Any]:
+def port_props(
+    contract: Contract, tenant_column: str | None, tenants: Sequence[Tenant]
+) -> dict[str, Any]:
     """What a port component tells the policy pack about itself (component inputs)."""
     retention = contract.sla("retention")
     days = None
@@ -37,6 +48,9 @@ def port_props(contract: Contract, tenant_column: str | None) -> dict[str, Any]:
         "contractId": contract.id,
         "contractVersion": contract.version,
         "tenantColumn": tenant_column,
+        "tenants": (
+            [{"id": t.id, "group": t.group} for t in tenants] if tenant_column is not None else []
+        ),
         "classifiedColumns": {
             f.name: f.classification for f in contract.fields if f.classification
         },
@@ -45,11 +59,11 @@ def port_props(contract: Contract, tenant_column: str | None) -> dict[str, Any]:
 
 
 def port_labels(
-    ctx: ProductContext, port: str, contract: Contract, tenant_column: str | None
+    at: Placement, port: str, contract: Contract, tenant_column: str | None
 ) -> dict[str, str]:
-    labels = {**ctx.labels(port, "output"), **contract_labels(contract)}
+    labels = {**at.labels(port, "output"), **contract_labels(contract)}
     if tenant_column is not None:
-        labels["mesh-tenant-column"] = label_value(tenant_column)
+        labels[conv.LABEL_TENANT_COLUMN] = conv.label_value(tenant_column)
     return labels
 
 
@@ -57,12 +71,12 @@ def contract_labels(contract: Contract) -> dict[str, str]:
     """Contract id and version as label values (`.` and `:` are not allowed there)."""
     short = contract.id.removeprefix("urn:datacontract:").replace(":", "-")
     return {
-        "mesh-contract": label_value(short),
-        "mesh-contract-version": label_value(contract.version.replace(".", "-")),
+        conv.LABEL_CONTRACT: conv.label_value(short),
+        conv.LABEL_CONTRACT_VERSION: conv.label_value(contract.version.replace(".", "-")),
     }
 
 
-def table_schema(fields: tuple[BigQueryField, ...], policy_tags: dict[str, str]) -> str:
+def table_schema(fields: tuple[BigQueryField, ...], policy_tags: Mapping[str, str]) -> str:
     """Contract columns as BigQuery schema JSON; classified columns get their policy tag."""
 
     def one(f: BigQueryField) -> dict[str, Any]:
@@ -78,28 +92,59 @@ def table_schema(fields: tuple[BigQueryField, ...], policy_tags: dict[str, str])
 
 
 def _readers(
-    ctx: ProductContext, consumers: list[str], tenant_column: str | None
+    consumers: Sequence[str], tenant_column: str | None, tenants: Sequence[Tenant]
 ) -> dict[str, str]:
     """Logical key -> IAM member of everyone who may read the port."""
     readers = {f"group-{g.split('@')[0]}": f"group:{g}" for g in consumers}
     if tenant_column is not None:
-        for tenant in ctx.settings.tenants:
+        for tenant in tenants:
             readers[f"tenant-{tenant.id}"] = f"group:{tenant.group}"
     return readers
 
 
+@dataclass(frozen=True)
+class TableOutputPortArgs:
+    placement: Placement
+    port: TableOutput
+    contract: Contract
+    dataset_id: pulumi.Input[str]  # the product's dataset
+    identity: pulumi.Input[str]  # the product's identity: sees every row (it writes them)
+    tenants: Sequence[Tenant] = ()  # the stack's tenants, for multi-tenant ports
+    policy_tags: Mapping[str, str] = field(default_factory=dict)  # classification -> tag
+
+
+@dataclass(frozen=True)
+class ViewOutputPortArgs:
+    placement: Placement
+    port: ViewOutput
+    contract: Contract
+    dataset_id: pulumi.Input[str]
+    query: pulumi.Input[str]  # the view's SQL, placeholders resolved
+    tenants: Sequence[Tenant] = ()
+
+
+@dataclass(frozen=True)
+class TopicOutputPortArgs:
+    placement: Placement
+    port: TopicOutput
+    contract: Contract
+
+
 def _port_table_args(
-    ctx: ProductContext, port: TableOutput | ViewOutput, contract: Contract
+    at: Placement,
+    port: TableOutput | ViewOutput,
+    contract: Contract,
+    dataset_id: pulumi.Input[str],
 ) -> dict[str, Any]:
     """What a table port and a view port share: where, which contract, which labels."""
     return {
-        "project": ctx.project,
-        "dataset_id": ctx.dataset_ref,
+        "project": at.project,
+        "dataset_id": dataset_id,
         "table_id": port.physical_name,
         "friendly_name": contract.model.name,
         "description": contract.description,
-        "labels": port_labels(ctx, port.name, contract, port.tenant_column),
-        "deletion_protection": ctx.protect,
+        "labels": port_labels(at, port.name, contract, port.tenant_column),
+        "deletion_protection": at.protect,
     }
 
 
@@ -107,17 +152,20 @@ class TableOutputPort(pulumi.ComponentResource):
     table: gcp.bigquery.Table
 
     def __init__(
-        self, name: str, ctx: ProductContext, port: TableOutput, opts: pulumi.ResourceOptions
+        self, name: str, args: TableOutputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        contract = ctx.bundle.contracts[port.name]
+        at, port, contract = args.placement, args.port, args.contract
         super().__init__(
-            f"{TOKEN_PREFIX}TableOutputPort", name, port_props(contract, port.tenant_column), opts
+            conv.TABLE_OUTPUT_PORT,
+            name,
+            port_props(contract, port.tenant_column, args.tenants),
+            opts,
         )
         partitioning = port.partitioning
         self.table = gcp.bigquery.Table(
             f"{name}-table",
-            **_port_table_args(ctx, port, contract),
-            schema=table_schema(contract.fields, ctx.settings.policy_tags),
+            **_port_table_args(at, port, contract, args.dataset_id),
+            schema=table_schema(contract.fields, args.policy_tags),
             time_partitioning=(
                 {
                     "type": partitioning.type,
@@ -133,11 +181,14 @@ class TableOutputPort(pulumi.ComponentResource):
             ),
             clusterings=port.clustering or None,
             require_partition_filter=port.require_partition_filter if partitioning else None,
-            opts=ctx.stateful(self),
+            opts=stateful(self, at.protect),
         )
-        _grant_table_readers(name, ctx, self, self.table, port.consumers, port.tenant_column)
+        readers = _readers(port.consumers, port.tenant_column, args.tenants)
+        _grant_table_readers(name, at.project, self, self.table, readers)
         if port.tenant_column is not None:
-            row_access_policies(name, ctx, self, self.table, port.tenant_column)
+            row_access_policies(
+                name, at.project, self, self.table, port.tenant_column, args.identity, args.tenants
+            )
         self.register_outputs({"tableId": self.table.table_id, "contract": contract.id})
 
 
@@ -145,24 +196,23 @@ class ViewOutputPort(pulumi.ComponentResource):
     view: gcp.bigquery.Table
 
     def __init__(
-        self,
-        name: str,
-        ctx: ProductContext,
-        port: ViewOutput,
-        query: pulumi.Input[str],
-        opts: pulumi.ResourceOptions,
+        self, name: str, args: ViewOutputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        contract = ctx.bundle.contracts[port.name]
+        at, port, contract = args.placement, args.port, args.contract
         super().__init__(
-            f"{TOKEN_PREFIX}ViewOutputPort", name, port_props(contract, port.tenant_column), opts
+            conv.VIEW_OUTPUT_PORT,
+            name,
+            port_props(contract, port.tenant_column, args.tenants),
+            opts,
         )
         self.view = gcp.bigquery.Table(
             f"{name}-view",
-            **_port_table_args(ctx, port, contract),
-            view={"query": query, "use_legacy_sql": False},
-            opts=ctx.stateful(self),
+            **_port_table_args(at, port, contract, args.dataset_id),
+            view={"query": args.query, "use_legacy_sql": False},
+            opts=stateful(self, at.protect),
         )
-        _grant_table_readers(name, ctx, self, self.view, port.consumers, port.tenant_column)
+        readers = _readers(port.consumers, port.tenant_column, args.tenants)
+        _grant_table_readers(name, at.project, self, self.view, readers)
         self.register_outputs({"tableId": self.view.table_id, "contract": contract.id})
 
 
@@ -170,15 +220,14 @@ class TopicOutputPort(pulumi.ComponentResource):
     topic: gcp.pubsub.Topic
 
     def __init__(
-        self, name: str, ctx: ProductContext, port: TopicOutput, opts: pulumi.ResourceOptions
+        self, name: str, args: TopicOutputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        contract = ctx.bundle.contracts[port.name]
-        super().__init__(f"{TOKEN_PREFIX}TopicOutputPort", name, port_props(contract, None), opts)
-        labels = port_labels(ctx, port.name, contract, None)
+        at, port, contract = args.placement, args.port, args.contract
+        super().__init__(conv.TOPIC_OUTPUT_PORT, name, port_props(contract, None, ()), opts)
         schema = gcp.pubsub.Schema(
             f"{name}-schema",
             name=f"{port.physical_name}",
-            project=ctx.project,
+            project=at.project,
             type="AVRO",
             definition=avro_schema(
                 contract.object.name or port.physical_name, contract.fields, "mesh.ports"
@@ -188,18 +237,18 @@ class TopicOutputPort(pulumi.ComponentResource):
         self.topic = gcp.pubsub.Topic(
             f"{name}-topic",
             name=port.physical_name,
-            project=ctx.project,
-            labels=labels,
-            kms_key_name=ctx.settings.kms_key,
+            project=at.project,
+            labels=port_labels(at, port.name, contract, None),
+            kms_key_name=at.kms_key,
             message_retention_duration=f"{port.message_retention_days * 86400}s",
-            message_storage_policy={"allowed_persistence_regions": [ctx.settings.region]},
+            message_storage_policy={"allowed_persistence_regions": [at.region]},
             schema_settings={"schema": schema.id, "encoding": "JSON"},
-            opts=ctx.stateful(self),
+            opts=stateful(self, at.protect),
         )
-        for key, member in _readers(ctx, port.consumers, None).items():
+        for key, member in _readers(port.consumers, None, ()).items():
             gcp.pubsub.TopicIAMMember(
                 f"{name}-reader-{key}",
-                project=ctx.project,
+                project=at.project,
                 topic=self.topic.name,
                 role=SUBSCRIBER,
                 member=member,
@@ -210,16 +259,15 @@ class TopicOutputPort(pulumi.ComponentResource):
 
 def _grant_table_readers(
     name: str,
-    ctx: ProductContext,
+    project: str,
     parent: pulumi.Resource,
     table: gcp.bigquery.Table,
-    consumers: list[str],
-    tenant_column: str | None,
+    readers: Mapping[str, str],
 ) -> None:
-    for key, member in _readers(ctx, consumers, tenant_column).items():
+    for key, member in readers.items():
         gcp.bigquery.IamMember(
             f"{name}-reader-{key}",
-            project=ctx.project,
+            project=project,
             dataset_id=table.dataset_id,
             table_id=table.table_id,
             role=READER,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from datamesh.spec.contract import Contract
-from datamesh.spec.product import TableOutput
+from model.contract import Contract
+from model.product import TableOutput
 
 _UNITS = {"m": "MINUTE", "min": "MINUTE", "h": "HOUR", "d": "DAY"}
 

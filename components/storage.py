@@ -7,66 +7,85 @@ dataset-level grants; dataset IAM members would drop authorized views).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, child, iam
+from components.options import child, iam, stateful
+from components.placement import Placement, StorageRef
+from model import conventions as conv
 
 # Project-level roles every product identity needs to run queries and jobs.
 PROJECT_ROLES = ("roles/bigquery.jobUser", "roles/bigquery.readSessionUser")
 
 
+@dataclass(frozen=True)
+class ProductStorageArgs:
+    placement: Placement
+    display_name: str  # the product's name
+    description: str
+    owner_group: str  # gets WRITER on the dataset
+
+
 class ProductStorage(pulumi.ComponentResource):
     dataset: gcp.bigquery.Dataset
     service_account: gcp.serviceaccount.Account
+    ref: StorageRef
 
-    def __init__(self, name: str, ctx: ProductContext, opts: pulumi.ResourceOptions) -> None:
-        super().__init__(f"{TOKEN_PREFIX}ProductStorage", name, None, opts)
-        spec = ctx.bundle.spec
+    def __init__(
+        self, name: str, args: ProductStorageArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__(conv.PRODUCT_STORAGE, name, None, opts)
+        at = args.placement
 
         self.service_account = gcp.serviceaccount.Account(
             f"{name}-sa",
-            account_id=spec.service_account_id,
-            display_name=f"Data product {spec.id}"[:100],
-            description=f"Identity of data product {spec.id} (domain {spec.domain})",
-            project=ctx.project,
+            account_id=conv.service_account_id(at.product),
+            display_name=f"Data product {at.product}"[:100],
+            description=f"Identity of data product {at.product} (domain {at.domain})",
+            project=at.project,
             opts=child(self),
         )
         self.dataset = gcp.bigquery.Dataset(
             f"{name}-dataset",
-            dataset_id=ctx.dataset_id,
-            project=ctx.project,
-            location=ctx.settings.location,
-            friendly_name=spec.name,
-            description=spec.description,
-            labels=ctx.labels(),
+            dataset_id=at.dataset_id,
+            project=at.project,
+            location=at.location,
+            friendly_name=args.display_name,
+            description=args.description,
+            labels=at.labels(),
             delete_contents_on_destroy=False,
-            default_encryption_configuration=(
-                {"kms_key_name": ctx.settings.kms_key} if ctx.settings.kms_key else None
-            ),
-            opts=ctx.stateful(self),
+            default_encryption_configuration=({"kms_key_name": at.kms_key} if at.kms_key else None),
+            opts=stateful(self, at.protect),
         )
         writers = {
-            "owner": {"group_by_email": ctx.owner_group},
-            "sa": {"user_by_email": ctx.service_account_email},
+            "owner": {"group_by_email": args.owner_group},
+            "sa": {"user_by_email": at.service_account_email},
         }
         for role_name, who in writers.items():
             gcp.bigquery.DatasetAccess(
                 f"{name}-dataset-writer-{role_name}",
                 dataset_id=self.dataset.dataset_id,
-                project=ctx.project,
+                project=at.project,
                 role="WRITER",
                 **who,
                 opts=iam(self, depends_on=[self.service_account]),
             )
+        identity = self.service_account.email.apply(lambda e: f"serviceAccount:{e}")
         for role in PROJECT_ROLES:
             gcp.projects.IAMMember(
                 f"{name}-sa-{role.rsplit('.', 1)[-1].lower()}",
-                project=ctx.project,
+                project=at.project,
                 role=role,
-                member=self.service_account.email.apply(lambda e: f"serviceAccount:{e}"),
+                member=identity,
                 opts=iam(self),
             )
+        self.ref = StorageRef(
+            dataset_id=self.dataset.dataset_id,
+            identity=identity,
+            service_account_name=self.service_account.name,
+        )
         self.register_outputs(
             {
                 "datasetId": self.dataset.dataset_id,

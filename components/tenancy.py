@@ -11,54 +11,46 @@ policies apply to the principal running the query, through any view.
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import ProductContext, child
-from datamesh.stack_settings import Tenant
-
-FULL_ACCESS_POLICY = "mesh_full_access"
-
-
-def tenant_policy_id(tenant: Tenant) -> str:
-    return "tenant_" + re.sub(r"[^A-Za-z0-9_]", "_", tenant.id)
-
-
-def tenant_filter(column: str, tenant: Tenant) -> str:
-    # Tenant ids are validated ([a-z0-9_-]), so quoting them is safe.
-    return f'{column} = "{tenant.id}"'
+from components.options import child
+from model import conventions as conv
+from model.stack_settings import Tenant
 
 
 def row_access_policies(
     name: str,
-    ctx: ProductContext,
+    project: str,
     parent: pulumi.Resource,
     table: gcp.bigquery.Table,
     column: str,
+    identity: pulumi.Input[str],
+    tenants: Sequence[Tenant],
 ) -> list[gcp.bigquery.RowAccessPolicy]:
     policies = [
         gcp.bigquery.RowAccessPolicy(
             f"{name}-rls-full-access",
-            project=ctx.project,
+            project=project,
             dataset_id=table.dataset_id,
             table_id=table.table_id,
-            policy_id=FULL_ACCESS_POLICY,
+            policy_id=conv.FULL_ACCESS_POLICY,
             filter_predicate="TRUE",
-            grantees=[ctx.sa_member],
+            grantees=[identity],
             opts=child(parent),
         )
     ]
-    for tenant in ctx.settings.tenants:
+    for tenant in tenants:
         policies.append(
             gcp.bigquery.RowAccessPolicy(
                 f"{name}-rls-{tenant.id}",
-                project=ctx.project,
+                project=project,
                 dataset_id=table.dataset_id,
                 table_id=table.table_id,
-                policy_id=tenant_policy_id(tenant),
-                filter_predicate=tenant_filter(column, tenant),
+                policy_id=conv.tenant_policy_id(tenant.id),
+                filter_predicate=conv.tenant_filter(column, tenant.id),
                 grantees=[f"group:{tenant.group}"],
                 opts=child(parent),
             )
@@ -66,13 +58,10 @@ def row_access_policies(
     return policies
 
 
-def downstream_policy_id(product_id: str) -> str:
-    return "mesh_reader_" + re.sub(r"[^A-Za-z0-9_]", "_", product_id)
-
-
 def downstream_full_access(
     name: str,
-    ctx: ProductContext,
+    product: str,
+    identity: pulumi.Input[str],
     parent: pulumi.Resource,
     project: pulumi.Input[str],
     dataset_id: pulumi.Input[str],
@@ -85,8 +74,8 @@ def downstream_full_access(
         project=project,
         dataset_id=dataset_id,
         table_id=table_id,
-        policy_id=downstream_policy_id(ctx.id),
+        policy_id=conv.downstream_policy_id(product),
         filter_predicate="TRUE",
-        grantees=[ctx.sa_member],
+        grantees=[identity],
         opts=child(parent, depends_on=depends_on),
     )

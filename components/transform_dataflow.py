@@ -17,10 +17,12 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, child, iam, slug_to_sql
-from datamesh.spec.product import DataflowFlexTemplate
+from components.options import child, iam, stateful
+from components.placement import Placement
+from model import conventions as conv
+from model.product import DataflowFlexTemplate
 
-DEAD_LETTER_TABLE = "dead_letters"
+DEAD_LETTER_TABLE = conv.DEAD_LETTER_TABLE
 DEAD_LETTER_SCHEMA = [
     {
         "name": "reason",
@@ -68,6 +70,17 @@ class PipelineWiring:
     template_metadata: Mapping[str, Any]  # the pipeline's metadata.json
 
 
+@dataclass(frozen=True)
+class DataflowTransformationArgs:
+    placement: Placement
+    spec: DataflowFlexTemplate
+    wiring: PipelineWiring
+    dataset_id: pulumi.Input[str]  # the product's dataset: holds the dead-letter table
+    identity: pulumi.Input[str]  # the product's identity: runs the workers
+    image_tag: str  # tag of the pipeline image to run
+    subnetwork: str | None = None  # of the workers (private IPs)
+
+
 def bucket_name(project: str, product_id: str) -> str:
     """Globally unique, at most 63 characters, stable for a project and product."""
     name = f"{project}-{product_id}-dataflow"
@@ -84,32 +97,30 @@ class DataflowTransformation(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        ctx: ProductContext,
-        spec: DataflowFlexTemplate,
-        wiring: PipelineWiring,
-        opts: pulumi.ResourceOptions,
+        args: DataflowTransformationArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__(f"{TOKEN_PREFIX}DataflowTransformation", name, None, opts)
-        settings = ctx.settings
-        internal = ctx.labels("pipeline", "internal")
-        kms = settings.kms_key
+        super().__init__(conv.DATAFLOW_TRANSFORMATION, name, None, opts)
+        at, spec, wiring = args.placement, args.spec, args.wiring
+        internal = at.labels("pipeline", "internal")
+        kms = at.kms_key
 
         self.repository = gcp.artifactregistry.Repository(
             f"{name}-images",
-            project=ctx.project,
-            location=settings.region,
-            repository_id=f"{ctx.id}-images",
+            project=at.project,
+            location=at.region,
+            repository_id=f"{at.product}-images",
             format="DOCKER",
-            description=f"Pipeline images of data product {ctx.id}",
+            description=f"Pipeline images of data product {at.product}",
             labels=internal,
             kms_key_name=kms,
             opts=child(self),
         )
         self.bucket = gcp.storage.Bucket(
             f"{name}-bucket",
-            project=ctx.project,
-            name=bucket_name(ctx.project, ctx.id),
-            location=settings.region,
+            project=at.project,
+            name=bucket_name(at.project, at.product),
+            location=at.region,
             uniform_bucket_level_access=True,
             public_access_prevention="enforced",
             force_destroy=False,
@@ -125,8 +136,8 @@ class DataflowTransformation(pulumi.ComponentResource):
             opts=child(self),
         )
         image = (
-            f"{settings.region}-docker.pkg.dev/{ctx.project}/{ctx.id}-images/"
-            f"{ctx.id}-pipeline:{settings.pipeline_image_tag}"
+            f"{at.region}-docker.pkg.dev/{at.project}/{at.product}-images/"
+            f"{at.product}-pipeline:{args.image_tag}"
         )
         spec_doc = {
             "image": image,
@@ -136,49 +147,51 @@ class DataflowTransformation(pulumi.ComponentResource):
         self.template = gcp.storage.BucketObject(
             f"{name}-template-spec",
             bucket=self.bucket.name,
-            name=f"templates/{ctx.id}-{settings.pipeline_image_tag}.json",
+            name=f"templates/{at.product}-{args.image_tag}.json",
             content=json.dumps(spec_doc, indent=2, sort_keys=True),
             content_type="application/json",
             opts=child(self),
         )
         self.dead_letter_table = gcp.bigquery.Table(
             f"{name}-dead-letter-table",
-            project=ctx.project,
-            dataset_id=ctx.dataset_ref,
+            project=at.project,
+            dataset_id=args.dataset_id,
             table_id=DEAD_LETTER_TABLE,
-            description=f"Events the {ctx.id} pipeline could not turn into rows, with the reason",
-            labels=ctx.labels("dead-letters", "internal"),
+            description=(
+                f"Events the {at.product} pipeline could not turn into rows, with the reason"
+            ),
+            labels=at.labels("dead-letters", "internal"),
             schema=json.dumps(DEAD_LETTER_SCHEMA),
             time_partitioning={"type": "DAY", "field": "failed_at"},
-            deletion_protection=ctx.protect,
-            opts=ctx.stateful(self),
+            deletion_protection=at.protect,
+            opts=stateful(self, at.protect),
         )
         # What the workers need, on the narrowest resource that grants it.
         gcp.projects.IAMMember(
             f"{name}-sa-dataflow-worker",
-            project=ctx.project,
+            project=at.project,
             role="roles/dataflow.worker",
-            member=ctx.sa_member,
+            member=args.identity,
             opts=iam(self),
         )
         gcp.storage.BucketIAMMember(
             f"{name}-sa-bucket-objects",
             bucket=self.bucket.name,
             role="roles/storage.objectAdmin",
-            member=ctx.sa_member,
+            member=args.identity,
             opts=iam(self),
         )
         gcp.artifactregistry.RepositoryIamMember(
             f"{name}-sa-images-reader",
-            project=ctx.project,
-            location=settings.region,
+            project=at.project,
+            location=at.region,
             repository=self.repository.repository_id,
             role="roles/artifactregistry.reader",
-            member=ctx.sa_member,
+            member=args.identity,
             opts=iam(self),
         )
         dead_letter_ref = pulumi.Output.concat(
-            ctx.project,
+            at.project,
             ":",
             self.dead_letter_table.dataset_id,
             ".",
@@ -193,15 +206,15 @@ class DataflowTransformation(pulumi.ComponentResource):
         }
         self.job = gcp.dataflow.FlexTemplateJob(
             f"{name}-job",
-            project=ctx.project,
-            name=f"{ctx.id}-{slug_to_sql(spec.output_port).replace('_', '-')}",
-            region=settings.region,
+            project=at.project,
+            name=f"{at.product}-{spec.output_port}",
+            region=at.region,
             container_spec_gcs_path=pulumi.Output.concat(
                 "gs://", self.bucket.name, "/", self.template.name
             ),
-            service_account_email=ctx.service_account_email,
+            service_account_email=at.service_account_email,
             ip_configuration="WORKER_IP_PRIVATE",
-            subnetwork=settings.subnetwork,
+            subnetwork=args.subnetwork,
             machine_type=spec.machine_type,
             max_workers=spec.max_workers,
             enable_streaming_engine=True,
@@ -209,7 +222,7 @@ class DataflowTransformation(pulumi.ComponentResource):
             temp_location=pulumi.Output.concat("gs://", self.bucket.name, "/tmp"),
             staging_location=pulumi.Output.concat("gs://", self.bucket.name, "/staging"),
             kms_key_name=kms,
-            labels=ctx.labels(spec.input_port, "internal"),
+            labels=at.labels(spec.input_port, "internal"),
             parameters=parameters,
             opts=child(self, depends_on=[self.template]),
         )

@@ -3,13 +3,28 @@ write a product's table ports, running as the product's identity."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, iam
-from datamesh.spec.product import ScheduledQueries
+from components.options import iam
+from components.placement import Placement
+from model import conventions as conv
+from model.product import ScheduledQueries
 
 TRANSFER_AGENT = "gcp-sa-bigquerydatatransfer"
+
+
+@dataclass(frozen=True)
+class ScheduledQueryTransformationArgs:
+    placement: Placement
+    spec: ScheduledQueries
+    queries: Mapping[str, pulumi.Input[str]]  # query name -> SQL, placeholders resolved
+    destinations: Mapping[str, gcp.bigquery.Table]  # destination port -> its table
+    service_account_name: pulumi.Input[str]  # the product's account (`projects/.../...`)
+    project_number: pulumi.Input[str]  # names the Data Transfer service agent
 
 
 class ScheduledQueryTransformation(pulumi.ComponentResource):
@@ -18,39 +33,34 @@ class ScheduledQueryTransformation(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        ctx: ProductContext,
-        spec: ScheduledQueries,
-        queries: dict[str, pulumi.Input[str]],
-        destinations: dict[str, gcp.bigquery.Table],
-        opts: pulumi.ResourceOptions,
+        args: ScheduledQueryTransformationArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        """`queries` maps a query name to its SQL with placeholders resolved;
-        `destinations` maps a destination port name to its table."""
-        super().__init__(f"{TOKEN_PREFIX}ScheduledQueryTransformation", name, None, opts)
-        assert ctx.service_account is not None
+        super().__init__(conv.SCHEDULED_QUERY_TRANSFORMATION, name, None, opts)
+        at = args.placement
         # The transfer service mints tokens for the product's identity to run as it.
         token_creator = gcp.serviceaccount.IAMMember(
             f"{name}-agent-token-creator",
-            service_account_id=ctx.service_account.name,
+            service_account_id=args.service_account_name,
             role="roles/iam.serviceAccountTokenCreator",
-            member=ctx.service_agent(TRANSFER_AGENT),
+            member=at.service_agent(args.project_number, TRANSFER_AGENT),
             opts=iam(self),
         )
         self.configs = {}
-        for query in spec.queries:
-            table = destinations[query.destination_port]
+        for query in args.spec.queries:
+            table = args.destinations[query.destination_port]
             self.configs[query.name] = gcp.bigquery.DataTransferConfig(
                 f"{name}-{query.name}",
-                project=ctx.project,
-                display_name=f"{ctx.id}: {query.name}",
+                project=at.project,
+                display_name=f"{at.product}: {query.name}",
                 data_source_id="scheduled_query",
-                location=ctx.settings.location,  # defaults to US otherwise
+                location=at.location,  # defaults to US otherwise
                 schedule=query.schedule,
                 destination_dataset_id=table.dataset_id,
-                service_account_name=ctx.service_account_email,
+                service_account_name=at.service_account_email,
                 email_preferences={"enable_failure_email": True},
                 params={
-                    "query": queries[query.name],
+                    "query": args.queries[query.name],
                     "destination_table_name_template": table.table_id,
                     "write_disposition": query.write_disposition,
                 },

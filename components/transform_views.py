@@ -8,29 +8,32 @@ the dataset entries that name it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
-from components.context import TOKEN_PREFIX, ProductContext, iam
+from components.options import iam
 from components.references import PortReference
+from model import conventions as conv
+
+
+@dataclass(frozen=True)
+class ViewsTransformationArgs:
+    product: str
+    views: Mapping[str, gcp.bigquery.Table]  # view port -> its view
+    reads: Mapping[str, Sequence[PortReference]]  # view port -> upstream ports it reads
 
 
 class ViewsTransformation(pulumi.ComponentResource):
     def __init__(
-        self,
-        name: str,
-        ctx: ProductContext,
-        views: Mapping[str, gcp.bigquery.Table],
-        reads: Mapping[str, Sequence[PortReference]],
-        opts: pulumi.ResourceOptions,
+        self, name: str, args: ViewsTransformationArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
-        """`views` maps a view port to its view; `reads` maps it to the upstream ports it reads."""
-        super().__init__(f"{TOKEN_PREFIX}ViewsTransformation", name, None, opts)
-        for port_name, view in views.items():
+        super().__init__(conv.VIEWS_TRANSFORMATION, name, None, opts)
+        for port_name, view in args.views.items():
             seen: set[str] = set()
-            for ref in reads.get(port_name, []):
-                if ref.product in seen or ref.product == ctx.id:
+            for ref in args.reads.get(port_name, []):
+                if ref.product in seen or ref.product == args.product:
                     continue  # one authorization per upstream dataset
                 seen.add(ref.product)
                 gcp.bigquery.DatasetAccess(

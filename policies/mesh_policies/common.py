@@ -1,4 +1,8 @@
-"""Shared readers of resources: types, labels, principals, mesh membership."""
+"""Shared readers of resources: types, labels, principals, mesh membership.
+
+The mesh's conventions (tokens, labels, names, filters) come from
+`conventions`, the generated copy of the platform's own module.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,15 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-MESH_LABELS = ("mesh-domain", "mesh-product", "mesh-owner", "mesh-env")
-PORT_LABELS = ("mesh-port", "mesh-port-kind")
-PORT_KINDS = ("input", "output", "internal")
+from mesh_policies.conventions import (
+    DATA_PRODUCT,
+    DATA_PRODUCT_INPUT_PORT,
+    OUTPUT_PORT_COMPONENTS,
+    VERSIONED_NAME,
+    email_of,
+)
 
-PRODUCT = "datamesh:index:DataProduct"
+PRODUCT = DATA_PRODUCT
 DATASET = "gcp:bigquery/dataset:Dataset"
 TABLE = "gcp:bigquery/table:Table"
 TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
@@ -27,12 +35,8 @@ FLEX_JOB = "gcp:dataflow/flexTemplateJob:FlexTemplateJob"
 ACCOUNT = "gcp:serviceaccount/account:Account"
 DATAPLEX_PRODUCT = "gcp:dataplex/dataProduct:DataProduct"
 DATASCAN = "gcp:dataplex/datascan:Datascan"
-PORT_COMPONENTS = {
-    "datamesh:index:TableOutputPort",
-    "datamesh:index:ViewOutputPort",
-    "datamesh:index:TopicOutputPort",
-}
-INPUT_PORT_COMPONENT = "datamesh:index:DataProductInputPort"
+PORT_COMPONENTS = OUTPUT_PORT_COMPONENTS
+INPUT_PORT_COMPONENT = DATA_PRODUCT_INPUT_PORT
 
 # Resources whose `labels` argument takes GCP labels.
 LABELABLE = {
@@ -49,12 +53,10 @@ LABELABLE = {
 }
 PORT_RESOURCES = {TABLE, TOPIC, SUBSCRIPTION}
 
-LABEL_VALUE = re.compile(r"^[\w-]{0,63}$", re.UNICODE)
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 PUBLIC = frozenset({"allUsers", "allAuthenticatedUsers"})
 SERVICE_AGENT = re.compile(r"^service-\d+@gcp-sa-[a-z-]+\.iam\.gserviceaccount\.com$")
-PRODUCT_IDENTITY = re.compile(r"^dp-([a-z0-9-]+)@[a-z0-9-]+\.iam\.gserviceaccount\.com$")
-VERSIONED = re.compile(r"^[a-z][a-z0-9_]*_v[0-9]+$")
+VERSIONED = VERSIONED_NAME
 
 
 def is_iam_grant(type_token: str) -> bool:
@@ -65,7 +67,7 @@ def is_iam_grant(type_token: str) -> bool:
 
 def in_mesh(urn: str) -> bool:
     """The resource belongs to a data product (its URN's type chain says so)."""
-    return f"::{PRODUCT}$" in urn or f"{PRODUCT}$" in urn.split("::")[2]
+    return f"{PRODUCT}$" in urn.split("::")[2]
 
 
 def labels_of(props: Mapping[str, Any]) -> dict[str, str]:
@@ -122,15 +124,6 @@ def roles_of(props: Mapping[str, Any]) -> Iterator[str]:
             yield from (str(b.get("role")) for b in json.loads(policy).get("bindings", []))
         except (ValueError, AttributeError):
             return
-
-
-def email_of(member: str) -> str:
-    return member.split(":", 1)[1] if ":" in member else member
-
-
-def product_of_identity(member: str) -> str | None:
-    match = PRODUCT_IDENTITY.match(email_of(member))
-    return match.group(1) if match else None
 
 
 def is_service_agent(member: str) -> bool:

@@ -14,17 +14,27 @@ from pulumi_policy import (
 from mesh_policies.common import (
     ACCOUNT,
     DATASET,
-    LABEL_VALUE,
     LABELABLE,
-    MESH_LABELS,
-    PORT_KINDS,
-    PORT_LABELS,
     PORT_RESOURCES,
     TABLE,
     TOPIC,
-    VERSIONED,
     in_mesh,
     labels_of,
+)
+from mesh_policies.conventions import (
+    LABEL_DOMAIN,
+    LABEL_PORT_KIND,
+    LABEL_PRODUCT,
+    LABEL_VALUE,
+    LABEL_VALUE_RULE,
+    MESH_LABELS,
+    PORT_KINDS,
+    PORT_LABELS,
+    VERSIONED_NAME,
+    VERSIONED_RULE,
+    dataset_id,
+    product_of_account_id,
+    service_account_id,
 )
 
 
@@ -41,16 +51,13 @@ def _mesh_labels(args: ResourceValidationArgs, report: ReportViolation) -> None:
     bad = [
         f"{k}={v!r}"
         for k, v in labels.items()
-        if k.startswith("mesh-") and not (LABEL_VALUE.match(v) and v == v.lower())
+        if k.startswith("mesh-") and not LABEL_VALUE.match(v)
     ]
     if bad:
-        report(
-            f"{args.name}: label values must be lowercase letters, digits, '_' or '-' "
-            f"(at most 63 characters): {', '.join(bad)}."
-        )
-    kind = labels.get("mesh-port-kind")
+        report(f"{args.name}: label values must be {LABEL_VALUE_RULE}: {', '.join(bad)}.")
+    kind = labels.get(LABEL_PORT_KIND)
     if kind is not None and kind not in PORT_KINDS:
-        report(f"{args.name}: mesh-port-kind is {kind!r}; use one of {', '.join(PORT_KINDS)}.")
+        report(f"{args.name}: {LABEL_PORT_KIND} is {kind!r}; use one of {', '.join(PORT_KINDS)}.")
 
 
 mesh_labels = ResourceValidationPolicy(
@@ -61,8 +68,13 @@ mesh_labels = ResourceValidationPolicy(
     validate=_mesh_labels,
 )
 
-_SA_ID = re.compile(r"^dp-[a-z0-9](?:[a-z0-9-]{2,26}[a-z0-9])$")
 _TOPIC = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9](?:_v[0-9]+)?$|^[a-z][a-z0-9_]*_v[0-9]+$")
+
+
+def _name_prefixes(name: str) -> list[str]:
+    """Product ids a child's name can start with (children are named `<product>-...`)."""
+    parts = name.split("-")
+    return ["-".join(parts[:n]) for n in range(1, len(parts))]
 
 
 def _naming(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -70,10 +82,9 @@ def _naming(args: ResourceValidationArgs, report: ReportViolation) -> None:
         return
     props = args.props
     labels = labels_of(props)
+    product = labels.get(LABEL_PRODUCT, "")
     if args.resource_type == DATASET:
-        expected = f"{labels.get('mesh-domain', '')}_{labels.get('mesh-product', '')}".replace(
-            "-", "_"
-        )
+        expected = dataset_id(labels.get(LABEL_DOMAIN, ""), product)
         if props.get("datasetId") != expected:
             report(
                 f"{args.name}: dataset id {props.get('datasetId')!r} should be {expected!r} "
@@ -81,30 +92,28 @@ def _naming(args: ResourceValidationArgs, report: ReportViolation) -> None:
             )
     elif args.resource_type == TABLE:
         table_id = str(props.get("tableId") or "")
-        if labels.get("mesh-port-kind") == "output" and not VERSIONED.match(table_id):
-            report(
-                f"{args.name}: output port table {table_id!r} must be snake case ending in "
-                "_v<major> of its contract, e.g. metrics_v1."
-            )
+        if labels.get(LABEL_PORT_KIND) == "output" and not VERSIONED_NAME.match(table_id):
+            report(f"{args.name}: output port table {table_id!r} must be {VERSIONED_RULE}.")
         elif not re.match(r"^[a-z][a-z0-9_]*$", table_id):
             report(f"{args.name}: table id {table_id!r} must be lowercase snake case.")
     elif args.resource_type == TOPIC:
         topic = str(props.get("name") or "")
-        product = labels.get("mesh-product", "")
         if not (
             _TOPIC.match(topic)
-            and (topic.startswith(f"{product}-") or labels.get("mesh-port-kind") == "output")
+            and (topic.startswith(f"{product}-") or labels.get(LABEL_PORT_KIND) == "output")
         ):
             report(
                 f"{args.name}: topic {topic!r} should be named <product>-<port> "
                 f"(here {product}-...) or, for an output port, <name>_v<major>."
             )
     elif args.resource_type == ACCOUNT:
+        # Accounts carry no labels: the product is the prefix of the child's name.
         account = str(props.get("accountId") or "")
-        if not _SA_ID.match(account):
+        if product_of_account_id(account, _name_prefixes(args.name)) is None:
+            expected = [service_account_id(p) for p in _name_prefixes(args.name)]
             report(
-                f"{args.name}: service account id {account!r} should be dp-<product> "
-                "(6-30 characters)."
+                f"{args.name}: service account id {account!r} should be its product's "
+                f"dp-<product> (one of {', '.join(expected) or 'none'})."
             )
 
 

@@ -4,29 +4,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import sqlglot
 from pulumi_policy import (
     EnforcementLevel,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
 )
-from sqlglot import exp
-from sqlglot.errors import ParseError, TokenError
 
 from mesh_policies.common import INPUT_PORT_COMPONENT, TABLE, TABLE_IAM, TRANSFER, labels_of
+from mesh_policies.conventions import LABEL_PRODUCT, SqlSyntaxError, tables_read_by
 from mesh_policies.stack_index import StackIndex
-
-
-def _tables_read(sql: str) -> list[tuple[str, str, str]]:
-    query = sqlglot.parse_one(sql, read="bigquery")
-    ctes = {c.alias_or_name for c in query.find_all(exp.CTE)}
-    out = []
-    for t in query.find_all(exp.Table):
-        if not t.name or (not t.db and t.name in ctes):
-            continue
-        out.append((t.catalog, t.db, t.name))
-    return out
 
 
 def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -48,17 +35,15 @@ def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
             sql = (r.props.get("params") or {}).get("query")
         if not sql:
             continue
-        product = index.product_of(r) or labels_of(r.props).get("mesh-product")
+        product = index.product_of(r) or labels_of(r.props).get(LABEL_PRODUCT)
         try:
-            tables = _tables_read(str(sql))
-        except (ParseError, TokenError) as exc:
+            tables = tables_read_by(str(sql))
+        except SqlSyntaxError as exc:
             report(
-                f"{r.name}: its SQL does not parse as BigQuery SQL ({str(exc).splitlines()[0]})"
-                "; fix the query.",
-                r.urn,
+                f"{r.name}: its SQL does not parse as BigQuery SQL ({exc}); fix the query.", r.urn
             )
             continue
-        for project, dataset, table in tables:
+        for project, dataset, table in ((t.catalog, t.db, t.name) for t in tables):
             owner = index.dataset_owner(project, dataset)
             if owner is not None and owner == product:
                 continue

@@ -22,9 +22,9 @@ from mesh_policies.common import (
     is_service_agent,
     labels_of,
     members_of,
-    product_of_identity,
     roles_of,
 )
+from mesh_policies.conventions import LABEL_PRODUCT, is_identity_of
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class StackIndex:
             elif r.resource_type == TOPIC:
                 index.topics[str(p.get("name"))] = r
             elif r.resource_type == DATAPLEX_PRODUCT:
-                product = labels_of(p).get("mesh-product") or str(p.get("dataProductId"))
+                product = labels_of(p).get(LABEL_PRODUCT) or str(p.get("dataProductId"))
                 index.owners[product].update(f"group:{e}" for e in p.get("ownerEmails") or [])
         return index
 
@@ -85,7 +85,7 @@ class StackIndex:
 
     def dataset_owner(self, project: str, dataset: str) -> str | None:
         found = self.datasets.get((project, dataset))
-        return labels_of(found.props).get("mesh-product") if found is not None else None
+        return labels_of(found.props).get(LABEL_PRODUCT) if found is not None else None
 
     def table(self, project: str, dataset: str, table: str) -> PolicyResource | None:
         return self.tables.get((project, dataset, table))
@@ -96,7 +96,7 @@ class StackIndex:
             return True
         if product is None:
             return False
-        return product_of_identity(member) == product or member in self.owners.get(product, ())
+        return is_identity_of(member, product) or member in self.owners.get(product, ())
 
     def grants(self) -> Iterator[Grant]:
         for r in self.resources:

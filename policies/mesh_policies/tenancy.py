@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Mapping
+from typing import Any
 
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -17,61 +19,60 @@ from mesh_policies.common import (
     PORT_COMPONENTS,
     ROW_ACCESS,
     TABLE,
-    labels_of,
     schema_columns,
     walk_columns,
 )
+from mesh_policies.conventions import is_true_filter, parse_tenant_filter, tenant_filter
 from mesh_policies.stack_index import StackIndex
 
-_TENANT_FILTER = re.compile(r'^\s*(\w+)\s*=\s*["\']([^"\']+)["\']\s*$')
+
+def _tenants_of(port: Mapping[str, Any]) -> dict[str, str]:
+    """Tenant id -> reader group, as the stack config gave them to the port component."""
+    return {str(x.get("id")): f"group:{x.get('group')}" for x in port.get("tenants") or []}
 
 
 def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
-    configured = [str(t) for t in args.get_config().get("tenants") or []]
-    policies: dict[tuple[str, str, str], list] = {}  # type: ignore[type-arg]
+    policies: dict[tuple[str, str, str], list[PolicyResource]] = {}
     for r in args.resources:
         if r.resource_type == ROW_ACCESS:
             p = r.props
             key = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
             policies.setdefault(key, []).append(r)
     tenant_members: set[str] = set()
-    seen_tenants: set[str] = set()
     for rows in policies.values():
         for r in rows:
-            match = _TENANT_FILTER.match(str(r.props.get("filterPredicate") or ""))
-            if match:
-                seen_tenants.add(match.group(2))
+            if parse_tenant_filter(str(r.props.get("filterPredicate") or "")) is not None:
                 tenant_members.update(str(g) for g in r.props.get("grantees") or [])
-    tenants = configured or sorted(seen_tenants)
 
-    for r in args.resources:
-        if r.resource_type != TABLE or r.props.get("view"):
+    for port, r in _port_tables(args):
+        column = port.get("tenantColumn")
+        if r.props.get("view") or not column:
             continue
-        column = labels_of(r.props).get("mesh-tenant-column")
-        if not column:
-            continue
+        tenants = _tenants_of(port)
+        tenant_members.update(tenants.values())
         p = r.props
         key = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
         cols = {c.get("name"): c for c in schema_columns(p.get("schema"))}
         if column not in cols or cols[column].get("mode") != "REQUIRED":
             report(f"{r.name}: multi-tenant table needs a REQUIRED {column} column.", r.urn)
-        filters = {str(x.props.get("filterPredicate")) for x in policies.get(key, [])}
-        for tenant in tenants:
-            if not any(
-                _TENANT_FILTER.match(f)
-                and _TENANT_FILTER.match(f).group(1) == column
-                and _TENANT_FILTER.match(f).group(2) == tenant
-                for f in filters
-            ):
+        granted: dict[str, set[str]] = {}
+        for x in policies.get(key, []):
+            parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
+            if parsed is not None and parsed.column == column:
+                granted.setdefault(parsed.tenant, set()).update(
+                    str(g) for g in x.props.get("grantees") or []
+                )
+        for tenant, group in sorted(tenants.items()):
+            if group not in granted.get(tenant, set()):
                 report(
-                    f"{r.name}: no row access policy for tenant {tenant!r} (filter "
-                    f'{column} = "{tenant}").',
+                    f"{r.name}: no row access policy for tenant {tenant!r} granted to {group} "
+                    f"(filter {tenant_filter(column, tenant)}).",
                     r.urn,
                 )
 
     for rows in policies.values():
         for r in rows:
-            if str(r.props.get("filterPredicate") or "").strip().upper() != "TRUE":
+            if not is_true_filter(str(r.props.get("filterPredicate") or "")):
                 continue
             for grantee in r.props.get("grantees") or []:
                 if grantee in tenant_members or not str(grantee).startswith("serviceAccount:"):
@@ -85,13 +86,8 @@ def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> Non
 tenant_isolation = StackValidationPolicy(
     name="tenant-isolation",
     description="Every multi-tenant output table has a REQUIRED tenant column and a row access "
-    "policy per configured tenant; no tenant principal gets unfiltered rows.",
+    "policy per tenant of the stack; no tenant principal gets unfiltered rows.",
     enforcement_level=EnforcementLevel.MANDATORY,
-    config_schema=PolicyConfigSchema(
-        properties={
-            "tenants": {"type": "array", "items": {"type": "string"}, "default": []},
-        }
-    ),
     validate=_tenant_isolation,
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from datamesh.plan.runner import ProgramRun, plan_with_references
 from tests.helpers import REPO
+from tools.plan.runner import ProgramRun, plan_with_references
 
 STACKS = ("iot-prod", "iot-dev", "crm-prod")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from datamesh.plan.recorder import RecordedResource
-from datamesh.plan.runner import ProgramRun
-from datamesh.plan.session import products_by_urn
+from tools.plan.recorder import RecordedResource
+from tools.plan.runner import ProgramRun
+from tools.plan.session import products_by_urn
 
 TABLE = "gcp:bigquery/table:Table"
 DATASET = "gcp:bigquery/dataset:Dataset"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datamesh.plan.runner import ProgramRun
 from tests.components.inspect import (
     bigquery_grants,
     dataset_owner,
     product_of_identity,
     tables,
 )
+from tools.plan.runner import ProgramRun
 
 BASIC_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 PUBLIC = {"allUsers", "allAuthenticatedUsers"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from datamesh.plan.mocks import project_number
-from datamesh.plan.runner import ProgramRun
-from datamesh.spec import load_mesh
+from model import load_mesh
 from tests.helpers import PRODUCTS
+from tools.plan.mocks import project_number
+from tools.plan.runner import ProgramRun
 
 BASE_LABELS = {"mesh-domain", "mesh-product", "mesh-owner", "mesh-env"}
 PORT_TYPES = {

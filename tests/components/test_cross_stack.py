@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datamesh.plan.runner import ProgramRun
+from tools.plan.runner import ProgramRun
 
 
 def test_iot_prod_references_crm_prod(runs: dict[str, ProgramRun]) -> None:

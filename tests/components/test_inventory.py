@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from datamesh.plan.runner import ProgramRun
 from tests.components.inspect import custom_resources_of
+from tools.plan.runner import ProgramRun
 
 COMMON = {
     "gcp:serviceaccount/account:Account": 1,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datamesh.plan.runner import ProgramRun
+from tools.plan.runner import ProgramRun
 
 STATEFUL = {
     "gcp:bigquery/dataset:Dataset",

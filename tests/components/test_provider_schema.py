@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from datamesh.plan.runner import ProgramRun
+from tools.plan.runner import ProgramRun
 
 FREE_FORM = re.compile(r"Mapping\[str")  # labels, params, parameters...
 NESTED = re.compile(r"'(\w+Args)'")

@@ -3,10 +3,10 @@ products keep full rows."""
 
 from __future__ import annotations
 
-from datamesh.plan.runner import ProgramRun
-from datamesh.spec import load_mesh
+from model import load_mesh
 from tests.components.inspect import ROW_ACCESS
 from tests.helpers import PRODUCTS
+from tools.plan.runner import ProgramRun
 
 TENANTS = {
     "acme": "tenant-acme-readers@example.com",

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from datamesh.plan.runner import ProgramRun, run_program
 from tests.helpers import PRODUCTS, REPO, edit_yaml
+from tools.plan.runner import ProgramRun, run_program
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "snapshots" / "iot-prod.urns"
 IOT = ["iot-metadata", "iot-actions-taken", "iot-telemetry", "iot-analytics"]

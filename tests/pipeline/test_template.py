@@ -9,9 +9,9 @@ import tomllib
 from apache_beam.options.pipeline_options import PipelineOptions
 from telemetry_pipeline.options import TelemetryOptions
 
-from datamesh.plan.runner import plan_with_references
 from tests.helpers import REPO
 from tests.pipeline.conftest import PIPELINE_DIR
+from tools.plan.runner import plan_with_references
 
 METADATA = json.loads((PIPELINE_DIR / "metadata.json").read_text())
 

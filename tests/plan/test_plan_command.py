@@ -7,8 +7,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from datamesh.cli import app
 from tests.helpers import REPO, edit_yaml
+from tools.cli import app
 
 RESOURCE_KEYS = {
     "urn",

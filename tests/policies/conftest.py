@@ -9,7 +9,8 @@ from typing import Any
 import pulumi
 import pytest
 
-from datamesh.plan.policy_eval import (
+from tests.helpers import REPO
+from tools.plan.policy_eval import (
     LoadedPack,
     Violation,
     evaluate,
@@ -17,8 +18,7 @@ from datamesh.plan.policy_eval import (
     read_pack_config,
     resolve_config,
 )
-from datamesh.plan.runner import ProgramRun, plan_with_references, run_program
-from tests.helpers import REPO
+from tools.plan.runner import ProgramRun, plan_with_references, run_program
 
 PACK_DIR = REPO / "policies"
 Transform = Callable[

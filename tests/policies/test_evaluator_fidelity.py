@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
-from datamesh.plan.policy_eval import (
+from tests.helpers import REPO
+from tests.policies.conftest import PACK_DIR, alter, plan_stack
+from tools.plan.policy_eval import (
     LoadedPack,
     Violation,
     evaluate,
@@ -16,9 +18,7 @@ from datamesh.plan.policy_eval import (
     read_pack_config,
     resolve_config,
 )
-from datamesh.plan.runner import plan_with_references
-from tests.helpers import REPO
-from tests.policies.conftest import PACK_DIR, alter, plan_stack
+from tools.plan.runner import plan_with_references
 
 
 def _key(v: Violation) -> tuple[str, str, str, str]:

@@ -13,10 +13,10 @@ from typing import Any
 import pulumi
 import pytest
 
-from datamesh.plan.policy_eval import LoadedPack, read_pack_config
-from datamesh.plan.runner import ProgramRun
 from tests.helpers import edit_yaml
 from tests.policies.conftest import PACK_DIR, alter, check, plan_stack
+from tools.plan.policy_eval import LoadedPack, read_pack_config
+from tools.plan.runner import ProgramRun
 
 TELEMETRY = "iot-telemetry/product.yaml"
 PROD = read_pack_config(PACK_DIR / "config" / "prod.json")
@@ -190,9 +190,13 @@ CASES = [
     Case(
         "tenant-isolation",
         "mandatory",
-        "no row access policy for tenant 'umbrella'",
+        "no row access policy for tenant 'initech'",
         "iot-telemetry-out-metrics-table",
-        pack_config={**PROD, "tenant-isolation": {"tenants": ["acme", "umbrella"]}},
+        transform=alter(
+            "rowAccessPolicy:RowAccessPolicy",
+            "out-metrics-rls-initech",
+            filter_predicate='tenant_id = "globex"',
+        ),
     ),
     Case(
         "tenant-isolation",

@@ -1,0 +1,330 @@
+"""The mesh's conventions: how the platform names, labels and filters what it
+provisions, and how the policy pack recognises it again.
+
+This module is the one place these facts are written. It is pure (the
+standard library and sqlglot, nothing of this repository), because the policy
+pack ships alone: `policies/mesh_policies/conventions.py` is a generated copy
+of this file (`datamesh conventions` writes it; `make test` fails when stale).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+
+# ---- component type tokens ---------------------------------------------------------
+
+TOKEN_PREFIX = "datamesh:index:"
+
+
+def token(component: str) -> str:
+    """`DataProduct` -> `datamesh:index:DataProduct`."""
+    return f"{TOKEN_PREFIX}{component}"
+
+
+DATA_PRODUCT = token("DataProduct")
+PRODUCT_STORAGE = token("ProductStorage")
+PUBSUB_INPUT_PORT = token("PubSubInputPort")
+GOOGLE_SHEET_INPUT_PORT = token("GoogleSheetInputPort")
+FEDERATED_INPUT_PORT = token("FederatedInputPort")
+DATA_PRODUCT_INPUT_PORT = token("DataProductInputPort")
+TABLE_OUTPUT_PORT = token("TableOutputPort")
+VIEW_OUTPUT_PORT = token("ViewOutputPort")
+TOPIC_OUTPUT_PORT = token("TopicOutputPort")
+DATAFLOW_TRANSFORMATION = token("DataflowTransformation")
+SCHEDULED_QUERY_TRANSFORMATION = token("ScheduledQueryTransformation")
+VIEWS_TRANSFORMATION = token("ViewsTransformation")
+DISCOVERY = token("Discovery")
+CONTROL_PORT = token("ControlPort")
+OUTPUT_PORT_COMPONENTS = frozenset({TABLE_OUTPUT_PORT, VIEW_OUTPUT_PORT, TOPIC_OUTPUT_PORT})
+
+# ---- labels ------------------------------------------------------------------------
+
+LABEL_DOMAIN = "mesh-domain"
+LABEL_PRODUCT = "mesh-product"
+LABEL_OWNER = "mesh-owner"
+LABEL_ENV = "mesh-env"
+LABEL_PORT = "mesh-port"
+LABEL_PORT_KIND = "mesh-port-kind"
+LABEL_CONTRACT = "mesh-contract"
+LABEL_CONTRACT_VERSION = "mesh-contract-version"
+LABEL_TENANT_COLUMN = "mesh-tenant-column"
+MESH_LABELS = (LABEL_DOMAIN, LABEL_PRODUCT, LABEL_OWNER, LABEL_ENV)
+PORT_LABELS = (LABEL_PORT, LABEL_PORT_KIND)
+PORT_KINDS = ("input", "output", "internal")
+ENVIRONMENTS = ("dev", "prod")
+
+# GCP label values: at most 63 characters, lowercase letters, digits, `_` and `-`.
+LABEL_VALUE = re.compile(r"^[a-z0-9_-]{0,63}$")
+LABEL_VALUE_RULE = "at most 63 lowercase letters, digits, '_' or '-'"
+
+
+def label_value(text: str) -> str:
+    """Free text made into a valid label value (lowercase, allowed characters, 63 max)."""
+    return re.sub(r"[^a-z0-9_-]", "-", text.lower())[:63]
+
+
+def mesh_labels(
+    domain: str,
+    product: str,
+    owner: str,
+    environment: str,
+    port: str | None = None,
+    kind: str | None = None,
+) -> dict[str, str]:
+    """The labels of a product's resource; port resources also name their port and kind."""
+    labels = {
+        LABEL_DOMAIN: label_value(domain),
+        LABEL_PRODUCT: label_value(product),
+        LABEL_OWNER: label_value(owner),
+        LABEL_ENV: label_value(environment),
+    }
+    if port is not None:
+        if kind not in PORT_KINDS:
+            raise ValueError(f"port kind {kind!r} is not one of {PORT_KINDS}")
+        labels[LABEL_PORT] = label_value(port)
+        labels[LABEL_PORT_KIND] = kind
+    return labels
+
+
+# ---- names -------------------------------------------------------------------------
+
+# Product ids, port names, domains and teams: they end up in label values,
+# service account ids and Dataplex ids.
+SLUG = re.compile(r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+SLUG_RULE = "lowercase letters, digits and hyphens, starting with a letter, at most 63 characters"
+PRODUCT_ID_RULE = (
+    "a product id is 3-63 lowercase letters, digits or hyphens, starting with a letter "
+    "and not ending with a hyphen"
+)
+
+# Output port physical names end in the major version of their contract.
+VERSIONED_NAME = re.compile(r"^(?P<base>[a-z][a-z0-9_]*)_v(?P<major>[0-9]+)$")
+VERSIONED_RULE = "lowercase snake case ending in the contract's major version, e.g. metrics_v1"
+
+
+def versioned_name(base: str, major: int) -> str:
+    return f"{base}_v{major}"
+
+
+def major_of(physical_name: str) -> int | None:
+    """`metrics_v2` -> 2; None when the name carries no version."""
+    match = VERSIONED_NAME.match(physical_name)
+    return int(match.group("major")) if match else None
+
+
+def sql_name(slug: str) -> str:
+    """Port names (`device-tenants`) as SQL-safe identifiers (`device_tenants`)."""
+    return slug.replace("-", "_")
+
+
+def dataset_id(domain: str, product: str) -> str:
+    """A product's dataset: `<domain>_<product>`, hyphens turned into underscores."""
+    return sql_name(f"{domain}_{product}")
+
+
+def product_of_dataset(dataset: str, domains: Mapping[str, str]) -> str | None:
+    """The product (of `product -> domain`) whose dataset is `dataset`."""
+    return next((p for p, d in sorted(domains.items()) if dataset_id(d, p) == dataset), None)
+
+
+EXTERNAL_TABLE_PREFIX = "ext_"
+DEAD_LETTER_TABLE = "dead_letters"
+
+
+def external_table_id(port: str) -> str:
+    """The external table over a Google Sheet input port."""
+    return f"{EXTERNAL_TABLE_PREFIX}{sql_name(port)}"
+
+
+def input_topic(product: str, port: str) -> str:
+    return f"{product}-{port}"
+
+
+def dead_letter_topic(product: str, port: str) -> str:
+    return f"{product}-{port}-dead-letters"
+
+
+def pipeline_subscription(product: str, port: str) -> str:
+    return f"{product}-{port}-pipeline"
+
+
+def product_of_name(name: str, products: Iterable[str]) -> str | None:
+    """The product whose `<product>-` prefix `name` (topic, subscription, resource) carries;
+    the longest match wins, so `iot` and `iot-metadata` are told apart."""
+    matches = [p for p in products if name == p or name.startswith(f"{p}-")]
+    return max(matches, key=len) if matches else None
+
+
+SERVICE_ACCOUNT_PREFIX = "dp-"
+SERVICE_ACCOUNT_MAX = 30
+_SERVICE_ACCOUNT_HASH = 6
+SERVICE_ACCOUNT_DOMAIN = ".iam.gserviceaccount.com"
+
+
+def service_account_id(product: str) -> str:
+    """A product's service account id: `dp-<product>`, deterministic and collision-free.
+
+    Ids too long for 30 characters keep a readable prefix and end in a hash of
+    the full product id, so two long ids that share a prefix still differ.
+    """
+    candidate = f"{SERVICE_ACCOUNT_PREFIX}{product}"
+    if len(candidate) <= SERVICE_ACCOUNT_MAX:
+        return candidate
+    digest = hashlib.sha256(product.encode()).hexdigest()[:_SERVICE_ACCOUNT_HASH]
+    keep = SERVICE_ACCOUNT_MAX - len(SERVICE_ACCOUNT_PREFIX) - _SERVICE_ACCOUNT_HASH - 1
+    return f"{SERVICE_ACCOUNT_PREFIX}{product[:keep].rstrip('-')}-{digest}"
+
+
+def service_account_email(product: str, project: str) -> str:
+    return f"{service_account_id(product)}@{project}{SERVICE_ACCOUNT_DOMAIN}"
+
+
+def identity_member(product: str, project: str) -> str:
+    """The IAM member of a product's identity."""
+    return f"serviceAccount:{service_account_email(product, project)}"
+
+
+def email_of(member: str) -> str:
+    """`group:a@b.com` -> `a@b.com`."""
+    return member.split(":", 1)[1] if ":" in member else member
+
+
+def is_identity_of(member: str, product: str) -> bool:
+    """Whether an IAM member (or email) is `product`'s service account, in any project."""
+    email = email_of(member)
+    local, _, domain = email.partition("@")
+    return local == service_account_id(product) and domain.endswith(SERVICE_ACCOUNT_DOMAIN)
+
+
+def product_of_identity(member: str, products: Iterable[str]) -> str | None:
+    """The product (among `products`) whose service account `member` is."""
+    return next((p for p in sorted(products) if is_identity_of(member, p)), None)
+
+
+def product_of_account_id(account_id: str, products: Iterable[str]) -> str | None:
+    """The product (among `products`) whose service account id is `account_id`."""
+    return next((p for p in sorted(products) if service_account_id(p) == account_id), None)
+
+
+# ---- tenancy -----------------------------------------------------------------------
+
+FULL_ACCESS_POLICY = "mesh_full_access"
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
+TENANT_ID_RULE = "a tenant id is 1-63 lowercase letters, digits, '_' or '-'"
+
+
+def _policy_suffix(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+
+
+def tenant_policy_id(tenant: str) -> str:
+    """The row access policy that shows a tenant its own rows."""
+    return f"tenant_{_policy_suffix(tenant)}"
+
+
+def downstream_policy_id(product: str) -> str:
+    """The TRUE row access policy of a downstream product on an upstream table."""
+    return f"mesh_reader_{_policy_suffix(product)}"
+
+
+def tenant_filter(column: str, tenant: str) -> str:
+    """The row filter of a tenant. Tenant ids are validated (TENANT_ID), so quoting is safe."""
+    return f'{column} = "{tenant}"'
+
+
+@dataclass(frozen=True)
+class TenantFilter:
+    column: str
+    tenant: str
+
+
+def _parse_predicate(predicate: str) -> exp.Expr | None:
+    try:
+        return sqlglot.parse_one(predicate, read="bigquery", into=exp.Condition)
+    except (ParseError, TokenError, ValueError):
+        return None
+
+
+def parse_tenant_filter(predicate: str) -> TenantFilter | None:
+    """`tenant_id = "acme"` (either side, any quoting) as parsed SQL; None for anything else."""
+    tree = _parse_predicate(predicate)
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    if not isinstance(tree, exp.EQ):
+        return None
+    left, right = tree.this, tree.expression
+    if isinstance(left, exp.Literal):
+        left, right = right, left
+    if not (isinstance(left, exp.Column) and not left.table):
+        return None
+    if not (isinstance(right, exp.Literal) and right.is_string):
+        return None
+    return TenantFilter(left.name, right.this)
+
+
+def is_true_filter(predicate: str) -> bool:
+    """The literal `TRUE` (every row), however it is spelled."""
+    tree = _parse_predicate(predicate)
+    while isinstance(tree, exp.Paren):
+        tree = tree.this
+    return isinstance(tree, exp.Boolean) and bool(tree.this)
+
+
+# ---- SQL ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class TableRef:
+    """A table a query reads, as written: `catalog.db.name` (parts may be empty)."""
+
+    catalog: str
+    db: str
+    name: str
+
+    def __str__(self) -> str:
+        return ".".join(p for p in (self.catalog, self.db, self.name) if p)
+
+
+class SqlSyntaxError(ValueError):
+    """The SQL does not parse; `line`/`column` are 1-based when known."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        self.line, self.column = line, column
+        where = f" at line {line}, column {column}" if line is not None else ""
+        super().__init__(f"{message}{where}")
+
+
+def parse_query(sql: str) -> list[exp.Expr]:
+    """Every statement of a BigQuery SQL text, or SqlSyntaxError."""
+    try:
+        return [s for s in sqlglot.parse(sql, read="bigquery") if s is not None]
+    except ParseError as exc:
+        first = exc.errors[0] if exc.errors else {}
+        raise SqlSyntaxError(
+            str(first.get("description") or "invalid SQL"), first.get("line"), first.get("col")
+        ) from None
+    except TokenError as exc:
+        raise SqlSyntaxError(str(exc).splitlines()[0]) from None
+
+
+def tables_read(query: exp.Expr) -> list[TableRef]:
+    """The tables a parsed query reads: CTE names and table functions (UNNEST) left out."""
+    ctes = {cte.alias_or_name for cte in query.find_all(exp.CTE)}
+    out: list[TableRef] = []
+    for table in query.find_all(exp.Table):
+        if not table.name or (not table.db and table.name in ctes):
+            continue
+        out.append(TableRef(table.catalog, table.db, table.name))
+    return out
+
+
+def tables_read_by(sql: str) -> list[TableRef]:
+    """The tables every statement of `sql` reads (SqlSyntaxError when it does not parse)."""
+    return [ref for statement in parse_query(sql) for ref in tables_read(statement)]

@@ -1,0 +1,298 @@
+"""The shape of `product.yaml`: pydantic models, strict, no Pulumi.
+
+Only what one field can tell about itself is checked here; rules that
+relate fields, files and products live in `checks.py` and `mesh.py`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from model import conventions as conv
+from model import identifiers as ids
+
+RESERVED_PRODUCT_IDS = frozenset({"input", "self"})
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
+
+
+Slug = Annotated[str, StringConstraints(pattern=conv.SLUG.pattern)]
+ProductId = Annotated[
+    str, StringConstraints(pattern=conv.SLUG.pattern, min_length=3, max_length=63)
+]
+Domain = Annotated[str, StringConstraints(pattern=conv.SLUG.pattern, max_length=30)]
+Email = Annotated[str, StringConstraints(pattern=ids.GROUP_EMAIL.pattern)]
+Column = Annotated[str, StringConstraints(pattern=ids.COLUMN_NAME.pattern)]
+VersionedName = Annotated[
+    str, StringConstraints(pattern=conv.VERSIONED_NAME.pattern, max_length=255)
+]
+RelativePath = Annotated[
+    str,
+    StringConstraints(pattern=r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.\-/]+$", max_length=255),
+    Field(description="Path relative to the product's folder"),
+]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+
+
+class Alignment(StrEnum):
+    SOURCE = "source"
+    AGGREGATE = "aggregate"
+    CONSUMER = "consumer"
+
+
+class Classification(StrEnum):
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    CONFIDENTIAL = "confidential"
+    RESTRICTED = "restricted"
+
+
+class Owner(StrictModel):
+    team: Slug = Field(description="Owning team; also the `mesh-owner` label")
+    group: Email = Field(description="Google group of the owning team; gets write access")
+    contact: Email = Field(description="Where consumers and alerts reach the team")
+
+
+class Slos(StrictModel):
+    freshness_minutes: int = Field(gt=0, description="Max age of the newest data served")
+    availability_percent: float = Field(gt=0, le=100)
+    completeness_percent: float | None = Field(default=None, gt=0, le=100)
+
+
+# ---- input ports -------------------------------------------------------------------
+
+
+class PubSubInput(StrictModel):
+    """Events pushed to a Pub/Sub topic the product owns."""
+
+    kind: Literal["pubsub"]
+    name: Slug
+    description: Text
+    contract: RelativePath = Field(description="ODCS contract of the event payload")
+    message_retention_days: int = Field(default=7, ge=1, le=31)
+    ack_deadline_seconds: int = Field(default=60, ge=10, le=600)
+    max_delivery_attempts: int = Field(default=10, ge=5, le=100)
+
+
+SheetType = Literal[
+    "STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "DATETIME", "TIMESTAMP"
+]
+
+
+class SheetColumn(StrictModel):
+    name: Column
+    type: SheetType
+    description: Text
+    required: bool = False
+
+
+class GoogleSheetInput(StrictModel):
+    """A Google Sheet read through a BigQuery external table."""
+
+    kind: Literal["google-sheet"]
+    name: Slug
+    description: Text
+    sheet_url: Annotated[
+        str, StringConstraints(pattern=r"^https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]+")
+    ]
+    range: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
+        description="Sheet and cell range, e.g. `logbook!A1:F`"
+    )
+    header_rows: int = Field(default=1, ge=0, le=10)
+    columns: list[SheetColumn] = Field(min_length=1)
+
+
+class CloudSqlEngine(StrEnum):
+    POSTGRES = "POSTGRES"
+    MYSQL = "MYSQL"
+
+
+class FederatedInput(StrictModel):
+    """A Cloud SQL database queried through a BigQuery connection (EXTERNAL_QUERY)."""
+
+    kind: Literal["federated"]
+    name: Slug
+    description: Text
+    engine: CloudSqlEngine
+    instance: Annotated[
+        str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z][a-z0-9-]*$")
+    ] = Field(description="Cloud SQL instance connection name, `project:region:instance`")
+    database: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$")]
+    query: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="Query run in the source database by EXTERNAL_QUERY"
+    )
+
+
+class DataProductInput(StrictModel):
+    """Another product's output port."""
+
+    kind: Literal["data-product"]
+    name: Slug
+    description: Text | None = None
+    product: ProductId
+    port: Slug
+
+
+InputPort = Annotated[
+    PubSubInput | GoogleSheetInput | FederatedInput | DataProductInput,
+    Field(discriminator="kind"),
+]
+
+
+# ---- transformation ----------------------------------------------------------------
+
+
+class DataflowFlexTemplate(StrictModel):
+    """A streaming Apache Beam pipeline shipped as a Dataflow Flex Template."""
+
+    kind: Literal["dataflow-flex-template"]
+    pipeline: RelativePath = Field(description="Folder with metadata.json and Dockerfile")
+    input_port: Slug = Field(description="The pubsub input port the pipeline reads")
+    output_port: Slug = Field(description="The table output port the pipeline writes")
+    parameters: dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")],
+        Annotated[str, StringConstraints(max_length=1024)],
+    ] = Field(default_factory=dict)
+    max_workers: int = Field(ge=1, le=1000)
+    machine_type: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] = (
+        "n2-standard-2"
+    )
+
+
+class ScheduledQuery(StrictModel):
+    name: Slug
+    sql: RelativePath
+    schedule: Annotated[str, StringConstraints(min_length=1, max_length=128)] = Field(
+        description="Data Transfer schedule, e.g. `every 1 hours`"
+    )
+    destination_port: Slug
+    write_disposition: Literal["WRITE_TRUNCATE", "WRITE_APPEND"]
+
+
+class ScheduledQueries(StrictModel):
+    """BigQuery scheduled queries (Data Transfer Service), one per destination port."""
+
+    kind: Literal["scheduled-query"]
+    queries: list[ScheduledQuery] = Field(min_length=1)
+
+
+class ViewQuery(StrictModel):
+    port: Slug
+    sql: RelativePath
+
+
+class Views(StrictModel):
+    """SQL views, one per view output port."""
+
+    kind: Literal["views"]
+    views: list[ViewQuery] = Field(min_length=1)
+
+
+Transformation = Annotated[
+    DataflowFlexTemplate | ScheduledQueries | Views, Field(discriminator="kind")
+]
+
+
+# ---- output ports ------------------------------------------------------------------
+
+
+class Partitioning(StrictModel):
+    field: Column
+    type: Literal["HOUR", "DAY", "MONTH", "YEAR"] = "DAY"
+    expiration_days: int | None = Field(default=None, ge=1)
+
+
+class _OutputBase(StrictModel):
+    name: Slug
+    physical_name: VersionedName = Field(
+        description="Table, view or topic id; ends in `_v<major>` of the contract"
+    )
+    contract: RelativePath = Field(description="ODCS v3 contract file of this port")
+    consumers: list[Email] = Field(
+        default_factory=list, description="Groups allowed to read this port"
+    )
+
+
+class TableOutput(_OutputBase):
+    kind: Literal["table"]
+    partitioning: Partitioning | None = None
+    clustering: list[Column] = Field(default_factory=list, max_length=4)
+    require_partition_filter: bool = False
+    tenant_column: Column | None = Field(
+        default=None, description="Multi-tenant column; tenants only see their own rows"
+    )
+
+
+class ViewOutput(_OutputBase):
+    kind: Literal["view"]
+    tenant_column: Column | None = None
+
+
+class TopicOutput(_OutputBase):
+    kind: Literal["topic"]
+    message_retention_days: int = Field(default=7, ge=1, le=31)
+
+
+OutputPort = Annotated[TableOutput | ViewOutput | TopicOutput, Field(discriminator="kind")]
+
+
+# ---- the product -------------------------------------------------------------------
+
+
+class Product(StrictModel):
+    """One data product, as its team declares it in `products/<id>/product.yaml`."""
+
+    id: ProductId
+    name: Text
+    description: Text
+    domain: Domain
+    owner: Owner
+    alignment: Alignment
+    classification: Classification
+    tags: list[Slug] = Field(default_factory=list)
+    slos: Slos
+    input_ports: list[InputPort] = Field(default_factory=list)
+    transformation: Transformation
+    output_ports: list[OutputPort] = Field(min_length=1)
+
+    def output_port(self, name: str) -> TableOutput | ViewOutput | TopicOutput | None:
+        return next((p for p in self.output_ports if p.name == name), None)
+
+    def input_port(
+        self, name: str
+    ) -> PubSubInput | GoogleSheetInput | FederatedInput | DataProductInput | None:
+        return next((p for p in self.input_ports if p.name == name), None)
+
+    @property
+    def data_product_inputs(self) -> list[DataProductInput]:
+        return [p for p in self.input_ports if isinstance(p, DataProductInput)]
+
+    @property
+    def dataset_id(self) -> str:
+        return conv.dataset_id(self.domain, self.id)
+
+    @property
+    def service_account_id(self) -> str:
+        return conv.service_account_id(self.id)
+
+
+# Kind tags pydantic puts into error locations of tagged unions; dropped when shown.
+UNION_TAGS = frozenset(
+    {
+        "pubsub",
+        "google-sheet",
+        "federated",
+        "data-product",
+        "dataflow-flex-template",
+        "scheduled-query",
+        "views",
+        "table",
+        "view",
+        "topic",
+    }
+)

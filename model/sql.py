@@ -1,0 +1,102 @@
+"""SQL files of a product: upstream placeholders, parsing, what a query reads.
+
+Product SQL never names a project or dataset. Tables are written as
+placeholders that the platform resolves at deploy time:
+
+- `{{ <product-id>.<output-port> }}`: an output port of an upstream product
+  (declared as a `data-product` input port) or of the product itself;
+- `{{ input.<input-port> }}`: one of the product's own input ports (the
+  external table over a Google Sheet, or EXTERNAL_QUERY of a federated source).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlglot import exp
+
+from model.conventions import SqlSyntaxError, parse_query, tables_read
+from model.errors import SpecIssue
+
+PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9-]*)\s*\.\s*([a-z][a-z0-9-]*)\s*\}\}")
+OWN_INPUT = "input"
+_SENTINEL_DB = "__mesh__"
+
+
+@dataclass(frozen=True, order=True)
+class PortRef:
+    """A placeholder: `product` is a product id, or `input` for an own input port."""
+
+    product: str
+    port: str
+
+    def __str__(self) -> str:
+        return f"{{{{ {self.product}.{self.port} }}}}"
+
+
+@dataclass(frozen=True)
+class SqlFile:
+    path: Path
+    text: str
+    refs: tuple[PortRef, ...]
+
+    def render(self, resolve: Callable[[PortRef], str]) -> str:
+        """Replace every placeholder with what `resolve` returns for it."""
+        return PLACEHOLDER.sub(lambda m: resolve(PortRef(m.group(1), m.group(2))), self.text)
+
+
+def _sentinel(ref: PortRef) -> str:
+    return f"`{_SENTINEL_DB}.{ref.product}__{ref.port}`"
+
+
+def load_sql(path: Path, field: str) -> tuple[SqlFile | None, list[SpecIssue]]:
+    """Read a SQL file, check it is one BigQuery query, and list the ports it reads.
+
+    `field` names the product.yaml field that points at the file, so problems
+    inside the SQL are reported against the spec line that uses it too.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [SpecIssue(path, field, f"SQL file {path.name} does not exist")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [SpecIssue(path, field, f"cannot read SQL file: {exc}")]
+
+    refs = tuple(sorted({PortRef(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(text)}))
+    probe = PLACEHOLDER.sub(lambda m: _sentinel(PortRef(m.group(1), m.group(2))), text)
+    if "{{" in probe or "}}" in probe:
+        return None, [
+            SpecIssue(path, field, "malformed placeholder; write `{{ product-id.port-name }}`")
+        ]
+    try:
+        statements = parse_query(probe)
+    except SqlSyntaxError as exc:
+        return None, [SpecIssue(path, field, f"does not parse as BigQuery SQL: {exc}")]
+    if len(statements) != 1:
+        return None, [
+            SpecIssue(path, field, f"must hold one query, found {len(statements)} statements")
+        ]
+    query = statements[0]
+    if not isinstance(query, exp.Query):
+        return None, [
+            SpecIssue(path, field, f"must be a query (SELECT), found {query.key.upper()}")
+        ]
+
+    issues: list[SpecIssue] = []
+    for table in tables_read(query):
+        if table.db == _SENTINEL_DB:
+            continue
+        issues.append(
+            SpecIssue(
+                path,
+                field,
+                f"reads {str(table)!r} directly; write tables as placeholders "
+                "`{{ product-id.port-name }}` or `{{ input.port-name }}`",
+            )
+        )
+    if issues:
+        return None, issues
+    return SqlFile(path=path, text=text, refs=refs), []

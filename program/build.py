@@ -1,0 +1,71 @@
+"""Build every product a stack deploys, in dependency order, and resolve the
+ports they read: from this stack's components or another stack's registry."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+
+from components.data_product import DataProduct, DataProductArgs
+from components.references import PortReference, registry_port
+from model import Mesh
+from model.stack_settings import StackSettings
+
+REGISTRY_OUTPUT = "meshRegistry"
+
+
+def _entry(registry: Any, product: str, stack: str) -> Any:
+    if not isinstance(registry, dict) or product not in registry:
+        raise pulumi.RunError(f"stack {stack} does not export {product} in its {REGISTRY_OUTPUT}")
+    return registry[product]
+
+
+def build_mesh(
+    mesh: Mesh,
+    settings: StackSettings,
+    project_number: pulumi.Input[str],
+    federated_credentials: Mapping[str, pulumi.Input[Mapping[str, str]]],
+    template_metadata: Mapping[str, Mapping[str, Any]],
+) -> dict[str, pulumi.Output[dict[str, Any]]]:
+    """Returns the registry entries of the products built here."""
+    built: dict[str, DataProduct] = {}
+    stacks: dict[str, pulumi.StackReference] = {}
+    for pid in mesh.order:
+        if pid not in settings.products:
+            continue
+        upstream: dict[str, PortReference] = {}
+        for edge in mesh.upstream(pid):
+            port = mesh.output_port(edge.producer, edge.output_port)
+            if edge.producer in built:
+                upstream[edge.input_port] = built[edge.producer].ports[edge.output_port]
+                continue
+            owner = settings.external_products[edge.producer].stack
+            if owner not in stacks:
+                stacks[owner] = pulumi.StackReference(owner)
+            entry = (
+                stacks[owner]
+                .get_output(REGISTRY_OUTPUT)
+                .apply(functools.partial(_entry, product=edge.producer, stack=owner))
+            )
+            upstream[edge.input_port] = registry_port(
+                edge.producer,
+                edge.output_port,
+                port.kind,
+                getattr(port, "tenant_column", None),
+                entry,
+            )
+        built[pid] = DataProduct(
+            pid,
+            DataProductArgs(
+                bundle=mesh[pid],
+                settings=settings,
+                upstream=upstream,
+                project_number=project_number,
+                federated_credentials=federated_credentials,
+                template_metadata=template_metadata.get(pid, {}),
+            ),
+        )
+    return {pid: product.registry for pid, product in built.items()}

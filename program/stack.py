@@ -1,0 +1,75 @@
+"""What `__main__.py` does before and after building: read the stack's config
+and the mesh it names, and read the files components must not read."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+
+from model import Mesh, SpecError, load_mesh
+from model.product import DataflowFlexTemplate
+from model.stack_settings import PROJECT, StackSettings, settings_from_config
+
+
+def raw_config() -> dict[str, Any]:
+    """Every config value the engine handed the program, structured values parsed."""
+    values: dict[str, Any] = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if isinstance(value, str) and value[:1] in "[{":
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        out[key] = value
+    return out
+
+
+def read_stack() -> tuple[StackSettings, Mesh]:
+    """Validated settings and mesh, or a RunError listing every problem (no traceback)."""
+    values = raw_config()
+    source = f"Pulumi.{pulumi.get_stack()}.yaml"
+    products_dir = Path(str(values.get(f"{PROJECT}:productsDir", "products")))
+    try:
+        mesh = load_mesh(products_dir)
+    except SpecError as exc:
+        raise pulumi.RunError("\n".join(i.render() for i in exc.issues)) from None
+    settings, issues = settings_from_config(values, source, mesh)
+    if settings is None:
+        raise pulumi.RunError("\n".join(i.render() for i in issues))
+    return settings, mesh
+
+
+def federated_credentials() -> Mapping[str, pulumi.Output[Any]]:
+    """`data-mesh:federatedCredentials`, a secret map `product/port -> {username, password}`."""
+    secret = pulumi.Config(PROJECT).get_secret_object("federatedCredentials")
+    if secret is None:
+        return {}
+    # The keys are not secret, the values are: resolve keys from the plain config text.
+    keys = json.loads(str(runtime_config.get_config(f"{PROJECT}:federatedCredentials") or "{}"))
+    if not isinstance(keys, dict):
+        return {}
+    return {key: secret.apply(functools.partial(_pick, key=key)) for key in keys}
+
+
+def _pick(values: Mapping[str, Any], key: str) -> Any:
+    return values[key]
+
+
+def template_metadata(mesh: Mesh, settings: StackSettings) -> dict[str, dict[str, Any]]:
+    """The `metadata.json` of every deployed Flex Template pipeline."""
+    out: dict[str, dict[str, Any]] = {}
+    for pid in settings.products:
+        bundle = mesh[pid]
+        t = bundle.spec.transformation
+        if isinstance(t, DataflowFlexTemplate):
+            path = bundle.folder / t.pipeline / "metadata.json"
+            if not path.is_file():
+                raise pulumi.RunError(f"{path}: (file): the Flex Template needs metadata.json")
+            out[pid] = json.loads(path.read_text(encoding="utf-8"))
+    return out

@@ -1,0 +1,148 @@
+"""`datamesh`: the command line of the platform."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from model import Mesh, SpecError, load_mesh
+from tools.generated import REPO, Generated, conventions_copy, is_fresh, product_schema, write
+from tools.graph import mermaid
+
+app = typer.Typer(
+    help="Self-serve data mesh on Google Cloud: validate, inspect and plan data products.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_INVALID = 2
+ProductsDir = Annotated[
+    Path, typer.Option("--products-dir", help="Folder holding <product>/product.yaml files")
+]
+
+
+def _load(products_dir: Path) -> Mesh:
+    try:
+        return load_mesh(products_dir)
+    except SpecError as exc:
+        for issue in exc.issues:
+            err.print(issue.render(), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+
+
+@app.command()
+def validate(products_dir: ProductsDir = Path("products")) -> None:
+    """Check every product, contract and SQL file; print the mesh in dependency order."""
+    mesh = _load(products_dir)
+    ports = sum(len(b.spec.input_ports) + len(b.spec.output_ports) for b in mesh.ordered())
+    out.print(
+        f"Mesh in {products_dir}: {len(mesh.products)} products, {ports} ports, "
+        f"{len(mesh.edges)} lineage edges — valid"
+    )
+    out.print("Products in dependency order:")
+    width = max(len(pid) for pid in mesh.order)
+    for n, bundle in enumerate(mesh.ordered(), start=1):
+        spec = bundle.spec
+        out.print(
+            f"  {n}. {spec.id:<{width}}  {spec.alignment.value:<9} domain={spec.domain} "
+            f"owner={spec.owner.team} inputs={len(spec.input_ports)}"
+        )
+        for port in spec.output_ports:
+            contract = bundle.contracts[port.name]
+            out.print(
+                f"     {'':<{width}}  -> {port.name}: {port.kind} {port.physical_name} "
+                f"(contract {contract.version})"
+            )
+    out.print("Lineage:")
+    for edge in mesh.edges:
+        out.print(
+            f"  {edge.producer}.{edge.output_port} -> {edge.consumer} "
+            f"(input port {edge.input_port})"
+        )
+
+
+@app.command()
+def plan(
+    stack: Annotated[str, typer.Option("--stack", help="Stack to plan (Pulumi.<stack>.yaml)")],
+    products_dir: Annotated[
+        Path | None, typer.Option("--products-dir", help="Product specs (default: config)")
+    ] = None,
+    json_file: Annotated[Path | None, typer.Option("--json", help="Write the plan as JSON")] = None,
+    policy_pack: Annotated[
+        Path, typer.Option("--policy-pack", help="CrossGuard policy pack folder")
+    ] = Path("policies"),
+    no_policies: Annotated[bool, typer.Option("--no-policies", help="Skip the pack")] = False,
+    policy_config: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy-config", help="Pack config JSON (default: <pack>/config/<env>.json)"
+        ),
+    ] = None,
+    project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
+    quiet: Annotated[bool, typer.Option("--quiet", help="Summary and violations only")] = False,
+) -> None:
+    """Offline `pulumi preview --policy-pack`: run the program under mocks, then the pack."""
+    from tools.plan.commands import run_plan_command
+
+    code = run_plan_command(
+        project_dir,
+        stack,
+        products_dir,
+        json_file,
+        None if no_policies else policy_pack,
+        policy_config,
+        quiet,
+        out,
+        err,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def graph(products_dir: ProductsDir = Path("products")) -> None:
+    """Print the lineage of the mesh as a Mermaid flowchart."""
+    mesh = _load(products_dir)
+    sys.stdout.write(mermaid(mesh))
+
+
+def _generate(generated: Generated, root: Path, check: bool) -> None:
+    if check:
+        if not is_fresh(generated, root):
+            err.print(
+                f"{generated.path}: (file): stale; run `{generated.command}` to regenerate it",
+                markup=False,
+            )
+            raise typer.Exit(1)
+        out.print(f"{generated.path} is up to date", markup=False)
+        return
+    out.print(f"wrote {write(generated, root)}", markup=False)
+
+
+@app.command()
+def schema(
+    check: Annotated[bool, typer.Option(help="Fail if the committed schema is stale")] = False,
+    output: Annotated[Path, typer.Option(help="Where the schema lives")] = Path(
+        "products/product.schema.json"
+    ),
+) -> None:
+    """Write (or check) the JSON Schema that editors use to validate product.yaml."""
+    _generate(product_schema(output), Path.cwd(), check)
+
+
+@app.command()
+def conventions(
+    check: Annotated[bool, typer.Option(help="Fail if the pack's copy is stale")] = False,
+) -> None:
+    """Write (or check) the policy pack's generated copy of model/conventions.py."""
+    _generate(conventions_copy(), REPO, check)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

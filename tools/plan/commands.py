@@ -1,0 +1,66 @@
+"""The `datamesh plan` command: progress, output, exit codes (no tracebacks for user errors)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+
+from model import SpecError
+from tools.plan.policy_eval import PackProblem
+from tools.plan.render import summary_lines, tree_lines, violation_lines
+from tools.plan.runner import ProgramError
+from tools.plan.session import plan, write_json
+from tools.plan.stack_config import ConfigProblem
+
+EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
+
+
+def run_plan_command(
+    project_dir: Path,
+    stack: str,
+    products_dir: Path | None,
+    json_file: Path | None,
+    pack_dir: Path | None,
+    pack_config: Path | None,
+    quiet: bool,
+    out: Console,
+    err: Console,
+) -> int:
+    def progress(message: str) -> None:
+        err.print(f"[dim]… {message}[/dim]", highlight=False)
+
+    try:
+        result = plan(
+            project_dir.resolve(),
+            stack,
+            products_dir=products_dir,
+            pack_dir=pack_dir.resolve() if pack_dir else None,
+            pack_config=pack_config,
+            progress=progress,
+        )
+    except SpecError as exc:
+        for issue in exc.issues:
+            err.print(issue.render(), markup=False)
+        return EXIT_INVALID
+    except (ConfigProblem, PackProblem) as exc:
+        err.print(exc.issue.render(), markup=False)
+        return EXIT_INVALID
+    except ProgramError as exc:
+        err.print(str(exc), markup=False)
+        return EXIT_INVALID
+
+    out.print(f"Previewing stack {stack} (offline: mocks, no cloud)", markup=False)
+    if not quiet:
+        for line in tree_lines(result.run.resources, f"data-mesh-{stack}"):
+            out.print(line, markup=False, highlight=False)
+    out.print()
+    for line in violation_lines(result):
+        out.print(line, markup=False, highlight=False)
+    out.print()
+    for line in summary_lines(result):
+        out.print(line, markup=False, highlight=False)
+    if json_file is not None:
+        write_json(result, json_file)
+        out.print(f"wrote {json_file}", markup=False)
+    return EXIT_VIOLATION if result.mandatory else EXIT_OK

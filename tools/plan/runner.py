@@ -1,0 +1,216 @@
+"""Run the real `__main__.py` in-process under mocks, as `pulumi preview` would,
+and return every resource it registered and the stack's outputs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import runpy
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.mocks import set_mocks
+from pulumi.runtime.stack import run_pulumi_func
+
+from model.errors import SpecIssue
+from tools.plan.mocks import GcpMocks
+from tools.plan.recorder import RecordedResource, RecordingMonitor
+from tools.plan.stack_config import ConfigProblem, StackConfig, load_stack_config
+
+REGISTRY_OUTPUT = "meshRegistry"
+
+
+class ProgramError(Exception):
+    """The program stopped with a user-facing error (bad spec or config)."""
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    stack: str
+    config: StackConfig
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+
+    def by_type(self, type_token: str) -> list[RecordedResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def named(self, name: str) -> RecordedResource:
+        found = [r for r in self.resources if r.name == name]
+        if len(found) != 1:
+            raise KeyError(f"{len(found)} resources named {name!r}")
+        return found[0]
+
+
+@contextmanager
+def _chdir(path: Path) -> Iterator[None]:
+    before = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(before)
+
+
+def run_program(
+    project_dir: Path,
+    stack: str,
+    *,
+    extra_config: Mapping[str, str] | None = None,
+    stack_outputs: Callable[[str], Mapping[str, Any]] | None = None,
+    before_program: Callable[[], None] | None = None,
+    on_record: Callable[[int], None] | None = None,
+) -> ProgramRun:
+    """Run `project_dir/__main__.py` for `stack` and record it.
+
+    `before_program` runs inside the mocked runtime just before the program (tests
+    use it to register stack transformations that simulate a faulty component).
+
+    `stack_outputs(fully_qualified_stack_name)` answers StackReferences (see
+    `plan_with_references`, which plans referenced stacks first).
+    """
+    config = load_stack_config(project_dir, stack)
+    values = {**config.values, **(extra_config or {})}
+    resolve = stack_outputs or (lambda name: {})
+    mocks = GcpMocks(
+        default_project=values.get("gcp:project", "project"),
+        default_region=values.get("gcp:region", "us-central1"),
+        stack_outputs=resolve,
+    )
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        runtime_settings.reset_options(project=config.project, stack=stack, preview=False)
+        set_all_config(values, list(config.secret_keys))
+        monitor = RecordingMonitor(mocks, on_record)
+        set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
+        main = project_dir / "__main__.py"
+        with _chdir(project_dir):
+            try:
+                loop.run_until_complete(run_pulumi_func(lambda: _run_main(main, before_program)))
+            except pulumi.RunError as exc:
+                raise ProgramError(str(exc)) from None
+            outputs = _resolve_outputs(loop)
+    finally:
+        set_all_config({}, [])
+        runtime_settings.reset_options()
+        loop.close()
+        asyncio.set_event_loop(None)
+    return ProgramRun(stack, config, list(monitor.recorded), outputs)
+
+
+def _run_main(main: Path, before: Callable[[], None] | None) -> None:
+    if before is not None:
+        before()
+    runpy.run_path(str(main), run_name="__main__")
+
+
+def _resolve_outputs(loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    root = runtime_settings.get_root_resource()
+    if root is None:
+        return {}
+    exported = dict(getattr(root, "outputs", {}) or {})
+    if not exported:
+        return {}
+    future = pulumi.Output.from_input(exported).future()
+    out = loop.run_until_complete(future) or {}
+    result: dict[str, Any] = json.loads(json.dumps(out, default=str))
+    return result
+
+
+def referenced_stacks(config: StackConfig) -> list[str]:
+    """Fully qualified names of the stacks this stack's products read from."""
+    raw = config.values.get("data-mesh:externalProducts", "{}")
+    try:
+        external = json.loads(raw)
+    except json.JSONDecodeError:
+        return []
+    if not isinstance(external, dict):
+        return []
+    return sorted({str(v.get("stack")) for v in external.values() if isinstance(v, dict)})
+
+
+def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapping[str, Any]]:
+    """`data-mesh:offlineRegistries`: stack name -> a JSON file of that stack's outputs
+    (what `pulumi stack output --json` prints), used instead of planning the stack."""
+    raw = config.values.get("data-mesh:offlineRegistries")
+    if not raw:
+        return {}
+    try:
+        files = json.loads(raw)
+    except json.JSONDecodeError:
+        files = None
+    if not isinstance(files, dict):
+        raise ConfigProblem(
+            SpecIssue(
+                config.source, "data-mesh:offlineRegistries", "must map stack names to JSON files"
+            )
+        )
+    out: dict[str, Mapping[str, Any]] = {}
+    for stack, file in files.items():
+        path = project_dir / str(file)
+        try:
+            out[str(stack)] = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigProblem(
+                SpecIssue(
+                    config.source,
+                    f"data-mesh:offlineRegistries.{stack}",
+                    f"cannot read {file}: {exc}",
+                )
+            ) from None
+    return out
+
+
+def plan_with_references(
+    project_dir: Path,
+    stack: str,
+    *,
+    extra_config: Mapping[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ProgramRun:
+    """Plan the stacks `stack` references first (depth first), then `stack` itself,
+    answering its StackReferences with their outputs."""
+    runs: dict[str, ProgramRun] = {}
+
+    def visit(name: str, path: tuple[str, ...]) -> ProgramRun:
+        if name in path:
+            raise ProgramError("stack references form a cycle: " + " -> ".join([*path, name]))
+        if name not in runs:
+            config = load_stack_config(project_dir, name)
+            outputs: dict[str, Mapping[str, Any]] = offline_registries(config, project_dir)
+            for ref in referenced_stacks(config):
+                if ref not in outputs:
+                    outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name)).outputs
+            if progress is not None:
+                progress(f"planning {name}")
+            runs[name] = run_program(
+                project_dir,
+                name,
+                extra_config=extra_config,
+                on_record=_every(1000, name, progress) if progress else None,
+                stack_outputs=lambda ref, o=outputs: _known(o, ref),  # type: ignore[misc]
+            )
+        return runs[name]
+
+    return visit(stack, ())
+
+
+def _every(step: int, stack: str, progress: Callable[[str], None]) -> Callable[[int], None]:
+    def report(count: int) -> None:
+        if count % step == 0:
+            progress(f"{stack}: {count:,} resources registered")
+
+    return report
+
+
+def _known(outputs: Mapping[str, Mapping[str, Any]], name: str) -> Mapping[str, Any]:
+    if name not in outputs:
+        raise ProgramError(f"stack {name} is referenced but was not planned")
+    return outputs[name]

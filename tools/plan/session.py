@@ -1,0 +1,123 @@
+"""`datamesh plan`: plan a stack (and the stacks it reads), then run the policy pack."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tools.plan.policy_eval import (
+    Violation,
+    evaluate,
+    load_pack,
+    read_pack_config,
+    resolve_config,
+)
+from tools.plan.runner import ProgramRun, plan_with_references
+from tools.plan.stack_config import StackConfig
+
+
+@dataclass(frozen=True)
+class PlanResult:
+    run: ProgramRun
+    violations: list[Violation] = field(default_factory=list)
+    pack: str | None = None  # name@version
+    pack_config: Path | None = None
+    seconds_program: float = 0.0
+    seconds_policies: float = 0.0
+
+    @property
+    def mandatory(self) -> list[Violation]:
+        return [v for v in self.violations if v.enforcement_level in ("mandatory", "remediate")]
+
+
+def default_pack_config(config: StackConfig, pack_dir: Path) -> Path | None:
+    """`<pack>/config/<environment>.json` when the stack's environment has one."""
+    env = config.values.get("data-mesh:environment", "")
+    candidate = pack_dir / "config" / f"{env}.json"
+    return candidate if env and candidate.is_file() else None
+
+
+def plan(
+    project_dir: Path,
+    stack: str,
+    *,
+    products_dir: Path | None = None,
+    pack_dir: Path | None = None,
+    pack_config: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> PlanResult:
+    extra = {"data-mesh:productsDir": str(products_dir.resolve())} if products_dir else None
+    start = time.perf_counter()
+    run = plan_with_references(project_dir, stack, extra_config=extra, progress=progress)
+    program_s = time.perf_counter() - start
+    if pack_dir is None:
+        return PlanResult(run, seconds_program=program_s)
+    pack = load_pack(pack_dir)
+    config_path = pack_config or default_pack_config(run.config, pack_dir)
+    resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
+    progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
+    start = time.perf_counter()
+    violations = evaluate(pack, resolved, run.resources)
+    return PlanResult(
+        run,
+        violations,
+        f"{pack.name}@v{pack.version}",
+        config_path,
+        seconds_program=program_s,
+        seconds_policies=time.perf_counter() - start,
+    )
+
+
+def summary(result: PlanResult) -> dict[str, Any]:
+    by_type: dict[str, int] = {}
+    by_product: dict[str, int] = {}
+    urn_product = products_by_urn(result.run)
+    for r in result.run.resources:
+        by_type[r.type] = by_type.get(r.type, 0) + 1
+        product = urn_product.get(r.urn)
+        if product is not None:
+            by_product[product] = by_product.get(product, 0) + 1
+    levels: dict[str, int] = {}
+    for v in result.violations:
+        levels[v.enforcement_level] = levels.get(v.enforcement_level, 0) + 1
+    return {
+        "resources": len(result.run.resources),
+        "byType": dict(sorted(by_type.items())),
+        "byProduct": dict(sorted(by_product.items())),
+        "violations": levels,
+        "policyPack": result.pack,
+        "policyPackConfig": str(result.pack_config) if result.pack_config else None,
+    }
+
+
+def products_by_urn(run: ProgramRun) -> dict[str, str]:
+    """URN -> the data product (DataProduct ancestor) each resource belongs to."""
+    by_urn = {r.urn: r for r in run.resources}
+    out: dict[str, str] = {}
+    for r in run.resources:
+        current = r
+        while current is not None:
+            if current.type == "datamesh:index:DataProduct":
+                out[r.urn] = current.name
+                break
+            current = by_urn.get(current.parent)  # type: ignore[assignment]
+    return out
+
+
+def to_json(result: PlanResult) -> dict[str, Any]:
+    return {
+        "stack": result.run.stack,
+        "resources": [r.to_json() for r in result.run.resources],
+        "violations": [v.to_json() for v in result.violations],
+        "summary": summary(result),
+    }
+
+
+def write_json(result: PlanResult, path: Path) -> None:
+    path.write_text(
+        json.dumps(to_json(result), indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8"
+    )

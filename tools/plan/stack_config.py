@@ -1,0 +1,101 @@
+"""Stack configuration, read from `Pulumi.yaml` and `Pulumi.<stack>.yaml` and
+handed to the program the way the engine hands it: `namespace:key` names,
+structured values as JSON text, secrets marked secret.
+
+Ciphertext cannot be decrypted offline (no stack key, no Pulumi service), so a
+`secure:` value becomes the placeholder `[secret]`, still marked secret.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model.errors import SpecIssue
+from model.yamlfile import YamlProblem, read_yaml_mapping
+
+SECRET_PLACEHOLDER = "[secret]"
+
+
+class ConfigProblem(Exception):
+    def __init__(self, issue: SpecIssue) -> None:
+        self.issue = issue
+        super().__init__(issue.render())
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    project: str
+    stack: str
+    values: dict[str, str]  # what `pulumi.runtime.set_all_config` takes
+    secret_keys: tuple[str, ...]
+    source: Path
+
+
+def _unsecure(value: Any) -> tuple[Any, bool]:
+    """Replace `{secure: ...}` leaves; report whether any was found."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], secret = _unsecure(v)
+            found = found or secret
+        return out, found
+    if isinstance(value, list):
+        items = [_unsecure(v) for v in value]
+        return [v for v, _ in items], any(s for _, s in items)
+    return value, False
+
+
+def _as_engine_string(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value)
+
+
+def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
+    try:
+        project_doc = read_yaml_mapping(project_dir / "Pulumi.yaml")
+    except YamlProblem as problem:
+        raise ConfigProblem(problem.issue) from None
+    project = str(project_doc.get("name", ""))
+    path = project_dir / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        raise ConfigProblem(SpecIssue(path, "", f"stack {stack!r} has no config file"))
+    try:
+        stack_doc = read_yaml_mapping(path)
+    except YamlProblem as problem:
+        raise ConfigProblem(problem.issue) from None
+
+    merged: dict[str, Any] = {}
+    for key, spec in (project_doc.get("config") or {}).items():
+        # Project-level config: a plain default, or `{value: ..., default: ...}`.
+        if isinstance(spec, dict) and ("value" in spec or "default" in spec):
+            spec = spec.get("value", spec.get("default"))
+        merged[_namespaced(key, project)] = spec
+    config = stack_doc.get("config") or {}
+    if not isinstance(config, dict):
+        raise ConfigProblem(SpecIssue(path, "config", "must be a mapping"))
+    for key, value in config.items():
+        merged[_namespaced(str(key), project)] = value
+
+    values: dict[str, str] = {}
+    secrets: list[str] = []
+    for key, value in merged.items():
+        plain, secret = _unsecure(value)
+        values[key] = _as_engine_string(plain)
+        if secret:
+            secrets.append(key)
+    return StackConfig(project, stack, values, tuple(sorted(secrets)), path)
+
+
+def _namespaced(key: str, project: str) -> str:
+    return key if ":" in key else f"{project}:{key}"
