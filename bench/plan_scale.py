@@ -91,7 +91,9 @@ def write_project(root: Path, ids: list[str]) -> None:
 
 
 def child_plan(root: Path, dump: Path) -> dict[str, Any]:
-    from tools.plan.policy_eval import evaluate, load_pack, read_pack_config, resolve_config
+    from tools.plan.evaluator import evaluate
+    from tools.plan.pack_config import read_pack_config, resolve_config
+    from tools.plan.pack_loader import load_pack
     from tools.plan.runner import run_program
 
     start = time.perf_counter()

@@ -209,7 +209,7 @@ class ControlPort(pulumi.ComponentResource):
             f"{name}-dq-{port.name}",
             project=at.project,
             location=at.region,
-            data_scan_id=f"{at.product}-{port.name}-dq"[:63],
+            data_scan_id=conv.quality_scan_id(at.product, port.name),
             display_name=f"{at.product} {port.name} quality"[:100],
             description=f"Rules of contract {contract.id} {contract.version}",
             labels=at.labels(port.name, "output"),

@@ -109,7 +109,7 @@ class DataflowTransformation(pulumi.ComponentResource):
             f"{name}-images",
             project=at.project,
             location=at.region,
-            repository_id=f"{at.product}-images",
+            repository_id=conv.artifact_repository(at.product),
             format="DOCKER",
             description=f"Pipeline images of data product {at.product}",
             labels=internal,
@@ -136,7 +136,7 @@ class DataflowTransformation(pulumi.ComponentResource):
             opts=child(self),
         )
         image = (
-            f"{at.region}-docker.pkg.dev/{at.project}/{at.product}-images/"
+            f"{at.region}-docker.pkg.dev/{at.project}/{conv.artifact_repository(at.product)}/"
             f"{at.product}-pipeline:{args.image_tag}"
         )
         spec_doc = {

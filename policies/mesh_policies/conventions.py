@@ -164,6 +164,28 @@ def product_of_name(name: str, products: Iterable[str]) -> str | None:
     return max(matches, key=len) if matches else None
 
 
+GCP_ID_MAX = 63  # Dataplex scans, Artifact Registry repositories, Dataplex products
+
+
+def bounded_id(text: str, limit: int = GCP_ID_MAX) -> str:
+    """`text` as an id of at most `limit` characters that ends in a letter or digit:
+    unchanged when it fits, else a readable prefix and a hash of the whole text."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode()).hexdigest()[:_SERVICE_ACCOUNT_HASH]
+    return f"{text[: limit - len(digest) - 1].rstrip('-')}-{digest}"
+
+
+def artifact_repository(product: str) -> str:
+    """The Artifact Registry repository of a product's pipeline images."""
+    return bounded_id(f"{product}-images")
+
+
+def quality_scan_id(product: str, port: str) -> str:
+    """The Dataplex data-quality scan of an output port."""
+    return bounded_id(f"{product}-{port}-dq")
+
+
 SERVICE_ACCOUNT_PREFIX = "dp-"
 SERVICE_ACCOUNT_MAX = 30
 _SERVICE_ACCOUNT_HASH = 6

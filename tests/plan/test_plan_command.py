@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -131,3 +132,56 @@ def test_invalid_inputs_exit_2_without_traceback(products: Path, tmp_path: Path)
     assert code == 2
     assert "not a policy pack" in stderr
     assert "Traceback" not in stderr
+
+
+def test_stack_outside_the_packs_locations_is_a_config_error(tmp_path: Path) -> None:
+    config = tmp_path / "narrow.json"
+    config.write_text(json.dumps({"allowed-locations": {"locations": ["europe-west4"]}}))
+    code, stdout, stderr = _plan("--stack", "iot-prod", "--policy-config", str(config))
+    assert code == 2
+    assert stdout == ""  # nothing is planned
+    assert (
+        "Pulumi.iot-prod.yaml: data-mesh:location: 'europe-west1' is not a location the "
+        f"governance pack allows ({config}: allowed-locations.locations: europe-west4)"
+    ) in stderr
+    assert "Pulumi.iot-prod.yaml: gcp:region: 'europe-west1'" in stderr
+
+
+def _project_copy(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir()
+    for file in [REPO / "Pulumi.yaml", REPO / "__main__.py", *REPO.glob("Pulumi.*.yaml")]:
+        shutil.copy(file, project / file.name)
+    shutil.copytree(REPO / "products", project / "products")
+    return project
+
+
+def test_tenants_are_the_stacks_alone(tmp_path: Path) -> None:
+    """Adding or removing a tenant in the stack config plans clean: the pack reads the
+    stack's tenants off the resources, there is no second list to keep in step."""
+    project = _project_copy(tmp_path)
+    stack_file = project / "Pulumi.iot-prod.yaml"
+    for change in (
+        lambda d: d["config"]["data-mesh:tenants"].append(
+            {"id": "umbrella", "group": "tenant-umbrella-readers@example.com"}
+        ),
+        lambda d: d["config"]["data-mesh:tenants"].pop(0),
+    ):
+        original = stack_file.read_text()
+        edit_yaml(stack_file, change)
+        result = CliRunner().invoke(
+            app,
+            [
+                "plan",
+                "--project-dir",
+                str(project),
+                "--stack",
+                "iot-prod",
+                "--quiet",
+                "--policy-pack",
+                str(REPO / "policies"),
+            ],
+        )
+        assert result.exit_code == 0, result.stdout + result.stderr
+        assert "Violations: 0 mandatory, 0 advisory" in result.stdout
+        stack_file.write_text(original)

@@ -10,14 +10,9 @@ import pulumi
 import pytest
 
 from tests.helpers import REPO
-from tools.plan.policy_eval import (
-    LoadedPack,
-    Violation,
-    evaluate,
-    load_pack,
-    read_pack_config,
-    resolve_config,
-)
+from tools.plan.evaluator import Violation, evaluate
+from tools.plan.pack_config import read_pack_config, resolve_config
+from tools.plan.pack_loader import LoadedPack, load_pack
 from tools.plan.runner import ProgramRun, plan_with_references, run_program
 
 PACK_DIR = REPO / "policies"

@@ -10,14 +10,10 @@ import pytest
 
 from tests.helpers import REPO
 from tests.policies.conftest import PACK_DIR, alter, plan_stack
-from tools.plan.policy_eval import (
-    LoadedPack,
-    Violation,
-    evaluate,
-    evaluate_with_servicer,
-    read_pack_config,
-    resolve_config,
-)
+from tests.policies.servicer_oracle import evaluate_with_servicer
+from tools.plan.evaluator import Violation, evaluate
+from tools.plan.pack_config import read_pack_config, resolve_config
+from tools.plan.pack_loader import LoadedPack
 from tools.plan.runner import plan_with_references
 
 

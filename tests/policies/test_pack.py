@@ -13,7 +13,8 @@ import pytest
 
 from tests.helpers import REPO
 from tests.policies.conftest import PACK_DIR, check
-from tools.plan.policy_eval import LoadedPack, PackProblem, resolve_config
+from tools.plan.pack_config import resolve_config
+from tools.plan.pack_loader import LoadedPack, PackProblem
 from tools.plan.runner import plan_with_references
 
 ISSUE_POLICIES = {

@@ -15,7 +15,8 @@ import pytest
 
 from tests.helpers import edit_yaml
 from tests.policies.conftest import PACK_DIR, alter, check, plan_stack
-from tools.plan.policy_eval import LoadedPack, read_pack_config
+from tools.plan.pack_config import read_pack_config
+from tools.plan.pack_loader import LoadedPack
 from tools.plan.runner import ProgramRun
 
 TELEMETRY = "iot-telemetry/product.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 from rich.console import Console
 
 from model import SpecError
-from tools.plan.policy_eval import PackProblem
+from tools.plan.pack_loader import PackProblem
 from tools.plan.render import summary_lines, tree_lines, violation_lines
 from tools.plan.runner import ProgramError
 from tools.plan.session import plan, write_json

@@ -109,7 +109,7 @@ class RecordingMonitor(MockMonitor):
                 type=request.type,
                 name=request.name,
                 parent=request.parent,
-                dependencies=tuple(request.dependencies),
+                dependencies=tuple(sorted(set(request.dependencies))),
                 provider=request.provider,
                 inputs=unwrap_secrets(rpc.deserialize_properties(properties)),
                 outputs=unwrap_secrets(registration.state) if registration is not None else {},

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from tools.plan.policy_eval import Violation
+from tools.plan.evaluator import Violation
 from tools.plan.recorder import RecordedResource
 from tools.plan.session import PlanResult, summary
 

@@ -7,8 +7,7 @@ import asyncio
 import json
 import os
 import runpy
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from model.errors import SpecIssue
 from tools.plan.mocks import GcpMocks
+from tools.plan.process_state import isolated
 from tools.plan.recorder import RecordedResource, RecordingMonitor
 from tools.plan.stack_config import ConfigProblem, StackConfig, load_stack_config
 
@@ -48,16 +48,6 @@ class ProgramRun:
         return found[0]
 
 
-@contextmanager
-def _chdir(path: Path) -> Iterator[None]:
-    before = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(before)
-
-
 def run_program(
     project_dir: Path,
     stack: str,
@@ -83,26 +73,55 @@ def run_program(
         default_region=values.get("gcp:region", "us-central1"),
         stack_outputs=resolve,
     )
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    try:
-        runtime_settings.reset_options(project=config.project, stack=stack, preview=False)
-        set_all_config(values, list(config.secret_keys))
-        monitor = RecordingMonitor(mocks, on_record)
-        set_mocks(mocks, project=config.project, stack=stack, preview=False, monitor=monitor)
-        main = project_dir / "__main__.py"
-        with _chdir(project_dir):
+    main = project_dir / "__main__.py"
+    with isolated():
+        os.chdir(project_dir)
+        resources, outputs = record(
+            lambda: _run_main(main, before_program),
+            project=config.project,
+            stack=stack,
+            config=values,
+            secret_keys=config.secret_keys,
+            mocks=mocks,
+            on_record=on_record,
+        )
+    return ProgramRun(stack, config, resources, outputs)
+
+
+def record(
+    program: Callable[[], None],
+    *,
+    project: str,
+    stack: str,
+    mocks: GcpMocks,
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+    on_record: Callable[[int], None] | None = None,
+) -> tuple[list[RecordedResource], dict[str, Any]]:
+    """Run `program` under mocks with a recording monitor: every resource it
+    registered (in URN order) and the stack's outputs.
+
+    The runtime is process-global: a fresh loop, settings, config and mocks for
+    this run, and everything put back afterwards (tools/plan/process_state.py).
+    """
+    with isolated():
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            runtime_settings.reset_options(project=project, stack=stack, preview=False)
+            set_all_config(dict(config or {}), list(secret_keys))
+            monitor = RecordingMonitor(mocks, on_record)
+            set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
             try:
-                loop.run_until_complete(run_pulumi_func(lambda: _run_main(main, before_program)))
+                loop.run_until_complete(run_pulumi_func(program))
             except pulumi.RunError as exc:
                 raise ProgramError(str(exc)) from None
             outputs = _resolve_outputs(loop)
-    finally:
-        set_all_config({}, [])
-        runtime_settings.reset_options()
-        loop.close()
-        asyncio.set_event_loop(None)
-    return ProgramRun(stack, config, list(monitor.recorded), outputs)
+        finally:
+            loop.close()
+    # Registration order and dependency order follow asyncio scheduling; URN order
+    # makes two plans of the same stack identical.
+    return sorted(monitor.recorded, key=lambda r: r.urn), outputs
 
 
 def _run_main(main: Path, before: Callable[[], None] | None) -> None:

@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tools.plan.policy_eval import (
-    Violation,
-    evaluate,
-    load_pack,
-    read_pack_config,
-    resolve_config,
-)
+from model.errors import SpecError
+from tools.plan.agreement import disagreements
+from tools.plan.evaluator import Violation, evaluate
+from tools.plan.pack_config import read_pack_config, resolve_config
+from tools.plan.pack_loader import load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
-from tools.plan.stack_config import StackConfig
+from tools.plan.stack_config import StackConfig, load_stack_config
 
 
 @dataclass(frozen=True)
@@ -51,14 +49,21 @@ def plan(
     progress: Callable[[str], None] = lambda _: None,
 ) -> PlanResult:
     extra = {"data-mesh:productsDir": str(products_dir.resolve())} if products_dir else None
+    resolved = None
+    config_path = None
+    if pack_dir is not None:
+        pack = load_pack(pack_dir)
+        stack_config = load_stack_config(project_dir, stack)
+        config_path = pack_config or default_pack_config(stack_config, pack_dir)
+        resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
+        issues = disagreements(stack_config, resolved, config_path)
+        if issues:
+            raise SpecError(issues)
     start = time.perf_counter()
     run = plan_with_references(project_dir, stack, extra_config=extra, progress=progress)
     program_s = time.perf_counter() - start
-    if pack_dir is None:
+    if pack_dir is None or resolved is None:
         return PlanResult(run, seconds_program=program_s)
-    pack = load_pack(pack_dir)
-    config_path = pack_config or default_pack_config(run.config, pack_dir)
-    resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
     progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
     start = time.perf_counter()
     violations = evaluate(pack, resolved, run.resources)

@@ -1,0 +1,40 @@
+"""Facts the stack owns and the governance pack constrains must agree before
+anything is planned: a stack outside the pack's allowed locations is a config
+error of the stack (`file: key: message`, exit 2), not a policy violation on
+every resource it would make."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pulumi_policy.policy import EnforcementLevel
+
+from model.errors import SpecIssue
+from tools.plan.pack_config import ResolvedConfig
+from tools.plan.stack_config import StackConfig
+
+LOCATION_POLICY = "allowed-locations"
+LOCATION_KEYS = ("data-mesh:location", "gcp:region")
+
+
+def disagreements(
+    stack: StackConfig, resolved: ResolvedConfig, pack_config: Path | None
+) -> list[SpecIssue]:
+    level, props = resolved.get(LOCATION_POLICY, (EnforcementLevel.DISABLED, {}))
+    allowed = sorted({str(x).lower() for x in props.get("locations") or []})
+    if level == EnforcementLevel.DISABLED or not allowed:
+        return []
+    where = f"{pack_config}: " if pack_config else ""
+    issues = []
+    for key in LOCATION_KEYS:
+        value = stack.values.get(key)
+        if value is not None and value.lower() not in allowed:
+            issues.append(
+                SpecIssue(
+                    stack.source,
+                    key,
+                    f"{value!r} is not a location the governance pack allows "
+                    f"({where}{LOCATION_POLICY}.locations: {', '.join(allowed)})",
+                )
+            )
+    return issues
