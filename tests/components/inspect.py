@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model import conventions as conv
 from tools.plan.recorder import RecordedResource
 from tools.plan.runner import ProgramRun
 from tools.plan.session import products_by_urn
@@ -20,11 +21,10 @@ def custom_resources_of(run: ProgramRun, product: str) -> list[RecordedResource]
     return [r for r in run.resources if r.custom and owners.get(r.urn) == product]
 
 
-def product_of_identity(member: str) -> str | None:
-    """`serviceAccount:dp-iot-telemetry@...` -> `iot-telemetry`."""
-    if member.startswith("serviceAccount:dp-"):
-        return member.split(":", 1)[1].split("@")[0].removeprefix("dp-")
-    return None
+def product_of_identity(member: str, run: ProgramRun) -> str | None:
+    """`serviceAccount:dp-iot-telemetry@...` -> `iot-telemetry` (a product of the run)."""
+    products = {r.name for r in run.by_type(conv.DATA_PRODUCT)}
+    return conv.product_of_identity(member, products)
 
 
 @dataclass(frozen=True)

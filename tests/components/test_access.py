@@ -78,7 +78,7 @@ def test_outsiders_only_reach_output_ports(runs: dict[str, ProgramRun]) -> None:
         known_tables = tables(run)
         for g in bigquery_grants(run):
             owner = dataset_owner(run, g.project, g.dataset)
-            grantee_product = product_of_identity(g.member)
+            grantee_product = product_of_identity(g.member, run)
             if grantee_product is not None and grantee_product == owner:
                 continue  # the product's own identity
             if g.role in WRITE_ROLES:

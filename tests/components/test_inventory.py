@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from model import conventions as conv
 from tests.components.inspect import custom_resources_of
 from tools.plan.runner import ProgramRun
 
@@ -98,7 +99,7 @@ def test_consumer_product_with_views(runs: dict[str, ProgramRun]) -> None:
 
 def test_stacks_deploy_exactly_their_products(runs: dict[str, ProgramRun]) -> None:
     def products(run: ProgramRun) -> set[str]:
-        return {r.name for r in run.by_type("datamesh:index:DataProduct")}
+        return {r.name for r in run.by_type(conv.DATA_PRODUCT)}
 
     iot = {"iot-metadata", "iot-actions-taken", "iot-telemetry", "iot-analytics"}
     assert products(runs["iot-prod"]) == iot
@@ -111,14 +112,14 @@ def test_stacks_deploy_exactly_their_products(runs: dict[str, ProgramRun]) -> No
 
 def test_each_product_owns_exactly_its_dataset_and_identity(runs: dict[str, ProgramRun]) -> None:
     for run in runs.values():
-        for product in {r.name for r in run.by_type("datamesh:index:DataProduct")}:
+        for product in {r.name for r in run.by_type(conv.DATA_PRODUCT)}:
             mine = custom_resources_of(run, product)
             datasets = [r for r in mine if r.type == "gcp:bigquery/dataset:Dataset"]
             accounts = [r for r in mine if r.type == "gcp:serviceaccount/account:Account"]
             assert len(datasets) == 1
             assert len(accounts) == 1
             assert datasets[0].inputs["labels"]["mesh-product"] == product
-            assert accounts[0].inputs["accountId"] == f"dp-{product}"
+            assert accounts[0].inputs["accountId"] == conv.service_account_id(product)
             for r in mine:
                 labels = r.inputs.get("labels") or r.inputs.get("userLabels")
                 if isinstance(labels, dict) and "mesh-product" in labels:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from model import conventions as conv
 from tests.helpers import PRODUCTS, REPO, edit_yaml
 from tools.plan.runner import ProgramRun, run_program
 
@@ -54,7 +55,7 @@ def test_no_resource_name_holds_an_unresolved_output(runs: dict[str, ProgramRun]
                 assert marker not in r.name, r.name
             assert (
                 r.name.startswith(r.parent.rsplit("::", 1)[-1])
-                or r.type.startswith("datamesh:index:DataProduct")
+                or r.type.startswith(conv.DATA_PRODUCT)
                 or "StackReference" in r.type
             ), r.name
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from model import conventions as conv
 from model.errors import SpecError
 from tools.plan.agreement import disagreements
 from tools.plan.evaluator import Violation, evaluate
@@ -106,7 +107,7 @@ def products_by_urn(run: ProgramRun) -> dict[str, str]:
     for r in run.resources:
         current = r
         while current is not None:
-            if current.type == "datamesh:index:DataProduct":
+            if current.type == conv.DATA_PRODUCT:
                 out[r.urn] = current.name
                 break
             current = by_urn.get(current.parent)  # type: ignore[assignment]
