@@ -89,10 +89,10 @@ def _check_unique_names(out: _Collector, product: Product) -> None:
 
 
 def _load_port_contract(out: _Collector, file: Path, field: str) -> Contract | None:
-    if not file.is_file():
+    if not (file.exists() or file.is_symlink()):
         out.add(field, f"contract file {file.name} does not exist")
         return None
-    contract, issues = load_contract(file)
+    contract, issues = load_contract(file, root=out.path.parent.parent)
     out.issues += issues
     if issues:
         out.add(field, f"contract {file.name} is invalid (see its problems)")
@@ -199,6 +199,7 @@ def _check_transformation(out: _Collector, product: Product, folder: Path) -> di
                 out.add(f"{where}.port", f"{v.port!r} is not a view output port of {product.id}")
             writers[v.port] += 1
             _load_product_sql(out, product, folder, v.sql, f"{where}.sql", sql)
+        _check_view_cycles(out, product, t, sql)
 
     for i, port in enumerate(product.output_ports):
         if isinstance(port, TopicOutput):
@@ -219,10 +220,10 @@ def _load_product_sql(
     out: _Collector, product: Product, folder: Path, rel: str, field: str, into: dict[str, SqlFile]
 ) -> None:
     file = folder / rel
-    if not file.is_file():
+    if not (file.exists() or file.is_symlink()):
         out.add(field, f"SQL file {rel!r} does not exist")
         return
-    parsed, issues = load_sql(file, field)
+    parsed, issues = load_sql(file, field, root=folder.parent)
     if issues:
         out.add(field, f"SQL file {rel!r} is invalid (see its problems)")
         out.issues += issues
@@ -246,3 +247,43 @@ def _load_product_sql(
                 f"{ref} in {rel} reads {ref.product}.{ref.port}, which is not one of "
                 f"{product.id}'s data-product input ports",
             )
+
+
+def _check_view_cycles(
+    out: _Collector, product: Product, t: Views, sql: dict[str, SqlFile]
+) -> None:
+    """A view may read the product's tables, never itself or a view that reads it back."""
+    index = {v.port: i for i, v in enumerate(t.views)}
+    reads: dict[str, list[str]] = {
+        v.port: sorted(
+            {r.port for r in sql[v.sql].refs if r.product == product.id and r.port in index}
+        )
+        for v in t.views
+        if v.sql in sql
+    }
+    reported: set[frozenset[str]] = set()
+    for start in sorted(reads):
+        path = _cycle_from(start, reads)
+        if path is None or frozenset(path) in reported:
+            continue
+        reported.add(frozenset(path))
+        field = f"transformation.views[{index[start]}].sql"
+        if len(path) == 1:
+            out.add(field, f"view {start!r} reads itself")
+        else:
+            out.add(field, "views form a cycle: " + " -> ".join([*path, path[0]]))
+
+
+def _cycle_from(start: str, reads: dict[str, list[str]]) -> list[str] | None:
+    """The views on a cycle through `start`, in reading order, or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in reads.get(node, []):
+            if nxt == start:
+                return path
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None

@@ -130,10 +130,11 @@ def _odcs_validator() -> Any:
     return jsonschema_rs.validator_for(json.loads(text))
 
 
-def load_contract(path: Path) -> tuple[Contract | None, list[SpecIssue]]:
-    """Load and check one contract file; returns the contract or the problems."""
+def load_contract(path: Path, root: Path | None = None) -> tuple[Contract | None, list[SpecIssue]]:
+    """Load and check one contract file; returns the contract or the problems.
+    `root`: the folder a link may not lead out of."""
     try:
-        data = read_yaml_mapping(path)
+        data = read_yaml_mapping(path, root)
     except YamlProblem as problem:
         return None, [problem.issue]
 

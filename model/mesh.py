@@ -14,13 +14,15 @@ from model import conventions as conv
 from model.bundle import Edge, ProductBundle
 from model.checks import check_product
 from model.errors import SpecError, SpecIssue, field_path
+from model.files import FileProblem, read_text
+from model.messages import describe
 from model.product import (
     RESERVED_PRODUCT_IDS,
     UNION_TAGS,
     OutputPort,
     Product,
 )
-from model.yamlfile import YamlProblem, parse_yaml_mapping, read_text, read_yaml_mapping
+from model.yamlfile import YamlProblem, parse_yaml_mapping, read_yaml_mapping
 
 PRODUCT_FILE = "product.yaml"
 SCHEMA_FILE = "product.schema.json"
@@ -67,6 +69,8 @@ class Mesh:
 
 def load_mesh(products_dir: Path) -> Mesh:
     """Load `products_dir/*/product.yaml` into a Mesh, or raise SpecError with every problem."""
+    if products_dir.is_file():
+        raise SpecError([SpecIssue(products_dir, "", "is a file; give the products folder")])
     if not products_dir.is_dir():
         raise SpecError([SpecIssue(products_dir, "", "products folder does not exist")])
     files = sorted(products_dir.glob(f"*/{PRODUCT_FILE}"))
@@ -81,8 +85,8 @@ def load_mesh(products_dir: Path) -> Mesh:
         issues += found
         if bundle is not None:
             bundles.append(bundle)
-        else:
-            broken.add(_declared_id(path))
+        else:  # its readers must not also report it as unknown
+            broken.update({_declared_id(path), path.parent.name} - {""})
 
     by_id, found = _index(bundles)
     issues += found
@@ -98,9 +102,9 @@ def load_mesh(products_dir: Path) -> Mesh:
 
 def load_product(path: Path) -> tuple[ProductBundle | None, list[SpecIssue]]:
     try:
-        text = read_text(path)
+        text = read_text(path, root=path.parent.parent)
         data = parse_yaml_mapping(path, text)
-    except YamlProblem as problem:
+    except (FileProblem, YamlProblem) as problem:
         return None, [problem.issue]
     issues = _schema_line_issues(path, text)
     try:
@@ -129,28 +133,17 @@ def _schema_line_issues(path: Path, text: str) -> list[SpecIssue]:
     return []
 
 
+# The `kind` values of each tagged union, for "needs a `kind`" messages.
+_UNION_KINDS = {
+    "kind": sorted(UNION_TAGS),
+}
+
+
 def _from_pydantic(path: Path, err: Any) -> SpecIssue:
     loc = [p for p in err["loc"] if not (isinstance(p, str) and p in UNION_TAGS)]
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required field is missing"
-    elif kind == "string_pattern_mismatch":
-        last = loc[-1] if loc else ""
-        hint = (
-            conv.VERSIONED_RULE
-            if last == "physical_name"
-            else (
-                conv.SLUG_RULE
-                if last in {"id", "name", "domain", "team", "port", "product"}
-                else f"must match {err['ctx']['pattern']}"
-            )
-        )
-        message = f"{err['input']!r} is not valid: {hint}"
-    else:
-        message = err["msg"]
-    return SpecIssue(path, field_path(loc), message)
+    if loc and loc[-1] == "id" and len(loc) == 1 and err["type"].startswith("string_"):
+        return SpecIssue(path, "id", f"{err.get('input')!r} is not valid: {conv.PRODUCT_ID_RULE}")
+    return SpecIssue(path, field_path(loc), describe(err, _UNION_KINDS))
 
 
 def _index(bundles: list[ProductBundle]) -> tuple[dict[str, ProductBundle], list[SpecIssue]]:
@@ -175,7 +168,7 @@ def _index(bundles: list[ProductBundle]) -> tuple[dict[str, ProductBundle], list
 
 def _declared_id(path: Path) -> str:
     try:
-        value = read_yaml_mapping(path).get("id")
+        value = read_yaml_mapping(path, root=path.parent.parent).get("id")
     except YamlProblem:
         return ""
     return value if isinstance(value, str) else ""

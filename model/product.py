@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from model import conventions as conv
 from model import identifiers as ids
+from model.messages import rule
 
 RESERVED_PRODUCT_IDS = frozenset({"input", "self"})
 
@@ -21,19 +22,29 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, regex_engine="python-re")
 
 
-Slug = Annotated[str, StringConstraints(pattern=conv.SLUG.pattern)]
+Slug = Annotated[str, StringConstraints(pattern=rule(conv.SLUG.pattern, conv.SLUG_RULE))]
 ProductId = Annotated[
     str, StringConstraints(pattern=conv.SLUG.pattern, min_length=3, max_length=63)
 ]
 Domain = Annotated[str, StringConstraints(pattern=conv.SLUG.pattern, max_length=30)]
-Email = Annotated[str, StringConstraints(pattern=ids.GROUP_EMAIL.pattern)]
-Column = Annotated[str, StringConstraints(pattern=ids.COLUMN_NAME.pattern)]
+Email = Annotated[str, StringConstraints(pattern=rule(ids.GROUP_EMAIL.pattern, ids.EMAIL_RULE))]
+Column = Annotated[str, StringConstraints(pattern=rule(ids.COLUMN_NAME.pattern, ids.COLUMN_RULE))]
 VersionedName = Annotated[
-    str, StringConstraints(pattern=conv.VERSIONED_NAME.pattern, max_length=255)
+    str,
+    StringConstraints(
+        pattern=rule(conv.VERSIONED_NAME.pattern, conv.VERSIONED_RULE), max_length=255
+    ),
 ]
 RelativePath = Annotated[
     str,
-    StringConstraints(pattern=r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.\-/]+$", max_length=255),
+    StringConstraints(
+        pattern=rule(
+            r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.\-/]+$",
+            "a path inside the product's folder (letters, digits, '_', '-', '.', '/'; "
+            "no '..', not starting with '/')",
+        ),
+        max_length=255,
+    ),
     Field(description="Path relative to the product's folder"),
 ]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
@@ -98,7 +109,13 @@ class GoogleSheetInput(StrictModel):
     name: Slug
     description: Text
     sheet_url: Annotated[
-        str, StringConstraints(pattern=r"^https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]+")
+        str,
+        StringConstraints(
+            pattern=rule(
+                r"^https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]+",
+                "a Google Sheets address, https://docs.google.com/spreadsheets/d/<id>",
+            )
+        ),
     ]
     range: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
         description="Sheet and cell range, e.g. `logbook!A1:F`"
@@ -120,9 +137,23 @@ class FederatedInput(StrictModel):
     description: Text
     engine: CloudSqlEngine
     instance: Annotated[
-        str, StringConstraints(pattern=r"^[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z][a-z0-9-]*$")
+        str,
+        StringConstraints(
+            pattern=rule(
+                r"^[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z][a-z0-9-]*$",
+                "a Cloud SQL connection name, project:region:instance",
+            )
+        ),
     ] = Field(description="Cloud SQL instance connection name, `project:region:instance`")
-    database: Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$")]
+    database: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(
+                r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$",
+                "a database name: up to 63 letters, digits, '_', '$' or '-'",
+            )
+        ),
+    ]
     query: Annotated[str, StringConstraints(min_length=1)] = Field(
         description="Query run in the source database by EXTERNAL_QUERY"
     )
@@ -155,13 +186,24 @@ class DataflowFlexTemplate(StrictModel):
     input_port: Slug = Field(description="The pubsub input port the pipeline reads")
     output_port: Slug = Field(description="The table output port the pipeline writes")
     parameters: dict[
-        Annotated[str, StringConstraints(pattern=r"^[a-zA-Z][a-zA-Z0-9_]*$")],
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=rule(
+                    r"^[a-zA-Z][a-zA-Z0-9_]*$",
+                    "a parameter name: letters, digits and '_', starting with a letter",
+                )
+            ),
+        ],
         Annotated[str, StringConstraints(max_length=1024)],
     ] = Field(default_factory=dict)
     max_workers: int = Field(ge=1, le=1000)
-    machine_type: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*$")] = (
-        "n2-standard-2"
-    )
+    machine_type: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(r"^[a-z0-9][a-z0-9-]*$", "a machine type such as n2-standard-2")
+        ),
+    ] = "n2-standard-2"
 
 
 class ScheduledQuery(StrictModel):

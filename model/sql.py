@@ -20,6 +20,7 @@ from sqlglot import exp
 
 from model.conventions import SqlSyntaxError, parse_query, tables_read
 from model.errors import SpecIssue
+from model.files import FileProblem, read_text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9-]*)\s*\.\s*([a-z][a-z0-9-]*)\s*\}\}")
 OWN_INPUT = "input"
@@ -52,18 +53,19 @@ def _sentinel(ref: PortRef) -> str:
     return f"`{_SENTINEL_DB}.{ref.product}__{ref.port}`"
 
 
-def load_sql(path: Path, field: str) -> tuple[SqlFile | None, list[SpecIssue]]:
+def load_sql(
+    path: Path, field: str, root: Path | None = None
+) -> tuple[SqlFile | None, list[SpecIssue]]:
     """Read a SQL file, check it is one BigQuery query, and list the ports it reads.
 
     `field` names the product.yaml field that points at the file, so problems
-    inside the SQL are reported against the spec line that uses it too.
+    inside the SQL are reported against the spec line that uses it too; `root`
+    is the folder a link may not lead out of.
     """
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None, [SpecIssue(path, field, f"SQL file {path.name} does not exist")]
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [SpecIssue(path, field, f"cannot read SQL file: {exc}")]
+        text = read_text(path, root)
+    except FileProblem as problem:
+        return None, [SpecIssue(path, field, problem.issue.message)]
 
     refs = tuple(sorted({PortRef(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(text)}))
     probe = PLACEHOLDER.sub(lambda m: _sentinel(PortRef(m.group(1), m.group(2))), text)

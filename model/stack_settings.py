@@ -10,25 +10,54 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from model import conventions as conv
 from model import identifiers as ids
 from model.errors import SpecIssue, field_path
+from model.locations import bigquery_location_problem, region_problem
 from model.mesh import Mesh
+from model.messages import describe, rule
 
 PROJECT = "data-mesh"  # the Pulumi project name: config keys are `data-mesh:<key>`
 
-ProjectId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")]
-Email = Annotated[str, StringConstraints(pattern=ids.GROUP_EMAIL.pattern)]
-ProductId = Annotated[str, StringConstraints(pattern=conv.SLUG.pattern)]
-TenantId = Annotated[str, StringConstraints(pattern=conv.TENANT_ID.pattern)]
+ProjectId = Annotated[
+    str,
+    StringConstraints(
+        pattern=rule(
+            r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
+            "a project id: 6-30 lowercase letters, digits or hyphens, starting with a letter",
+        )
+    ),
+]
+Email = Annotated[str, StringConstraints(pattern=rule(ids.GROUP_EMAIL.pattern, ids.EMAIL_RULE))]
+ProductId = Annotated[str, StringConstraints(pattern=rule(conv.SLUG.pattern, conv.SLUG_RULE))]
+TenantId = Annotated[
+    str, StringConstraints(pattern=rule(conv.TENANT_ID.pattern, conv.TENANT_ID_RULE))
+]
 KmsKey = Annotated[
     str,
-    StringConstraints(pattern=r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$"),
+    StringConstraints(
+        pattern=rule(
+            r"^projects/[^/]+/locations/[^/]+/keyRings/[^/]+/cryptoKeys/[^/]+$",
+            "a KMS key name, projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>",
+        )
+    ),
 ]
-StackName = Annotated[str, StringConstraints(pattern=r"^[\w.-]+(/[\w.-]+){0,2}$")]
+StackName = Annotated[
+    str,
+    StringConstraints(
+        pattern=rule(r"^[\w.-]+(/[\w.-]+){0,2}$", "a stack name, optionally org/project/stack")
+    ),
+]
 
 
 class _Model(BaseModel):
@@ -51,7 +80,12 @@ class ExternalProduct(_Model):
 
 class StackSettings(_Model):
     project: ProjectId
-    region: Annotated[str, StringConstraints(pattern=r"^[a-z]+-[a-z]+[0-9]$")]
+    region: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(r"^[a-z]+-[a-z]+[0-9]$", "a Google Cloud region such as europe-west1")
+        ),
+    ]
     location: Annotated[str, StringConstraints(min_length=2)] = Field(
         description="BigQuery location of the datasets (EU, US or a region)"
     )
@@ -63,11 +97,32 @@ class StackSettings(_Model):
     kms_key: KmsKey | None = None
     notification_emails: list[Email] = Field(default_factory=list)
     subnetwork: str | None = None
-    pipeline_image_tag: Annotated[str, StringConstraints(pattern=r"^[\w][\w.-]{0,127}$")] = "latest"
+    pipeline_image_tag: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(r"^[\w][\w.-]{0,127}$", "an image tag: letters, digits, '_', '.', '-'")
+        ),
+    ] = "latest"
     policy_tags: dict[str, str] = Field(
         default_factory=dict, description="Contract classification -> Data Catalog policy tag"
     )
     products_dir: str = Field(default="products", description="Where the product specs live")
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        problem = region_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("location")
+    @classmethod
+    def _known_location(cls, value: str) -> str:
+        problem = bigquery_location_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @property
     def is_prod(self) -> bool:
@@ -118,8 +173,10 @@ def settings_from_config(
             key = next((k for k, v in CONFIG_KEYS.items() if v == head), f"{PROJECT}:{head}")
             rest = field_path(loc[1:])
             field = key + (("." + rest) if rest and not rest.startswith("[") else rest)
-            msg = "required config key is missing" if err["type"] == "missing" else err["msg"]
-            if err["type"] == "extra_forbidden":
+            msg = describe(err)
+            if err["type"] == "missing":
+                msg = "required config key is missing"
+            elif err["type"] == "extra_forbidden":
                 msg = "unknown config key"
             issues.append(SpecIssue(path, field, msg))
         return None, issues

@@ -14,6 +14,7 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from model import Mesh, SpecError, load_mesh
+from model.files import FileProblem, read_json_object
 from model.product import DataflowFlexTemplate
 from model.stack_settings import PROJECT, StackSettings, settings_from_config
 
@@ -69,7 +70,10 @@ def template_metadata(mesh: Mesh, settings: StackSettings) -> dict[str, dict[str
         t = bundle.spec.transformation
         if isinstance(t, DataflowFlexTemplate):
             path = bundle.folder / t.pipeline / "metadata.json"
-            if not path.is_file():
+            if not path.exists():
                 raise pulumi.RunError(f"{path}: (file): the Flex Template needs metadata.json")
-            out[pid] = json.loads(path.read_text(encoding="utf-8"))
+            try:
+                out[pid] = read_json_object(path, root=bundle.folder)
+            except FileProblem as problem:
+                raise pulumi.RunError(problem.issue.render()) from None
     return out

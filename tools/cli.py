@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 from typing import Annotated
 
@@ -13,16 +14,24 @@ from model import Mesh, SpecError, load_mesh
 from tools.generated import REPO, Generated, conventions_copy, is_fresh, product_schema, write
 from tools.graph import mermaid
 
+try:  # typer vendors click from 0.2x on; older releases depend on it
+    from typer._click.exceptions import UsageError
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError  # type: ignore[import-not-found,no-redef]
+
 app = typer.Typer(
     help="Self-serve data mesh on Google Cloud: validate, inspect and plan data products.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# User text (paths, keys, messages) is printed as it is: no markup, no emoji codes.
+out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
 EXIT_INVALID = 2
+EXIT_BUG = 3
+DEBUG_FLAG = "--debug"
 ProductsDir = Annotated[
     Path, typer.Option("--products-dir", help="Folder holding <product>/product.yaml files")
 ]
@@ -144,5 +153,46 @@ def conventions(
     _generate(conventions_copy(), REPO, check)
 
 
+def main(argv: list[str] | None = None) -> None:
+    """The console script: user errors exit 2 with `file: field: message` (each command
+    handles them); anything unexpected is a bug, exit 3 in one line, with the
+    traceback only under `--debug`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = DEBUG_FLAG in args
+    args = [a for a in args if a != DEBUG_FLAG]
+    try:
+        code = app(args, prog_name="datamesh", standalone_mode=False)
+    except UsageError as exc:  # an unknown option, a missing value, a bad type
+        if exc.ctx is not None and not args:
+            out.print(exc.ctx.get_help())
+            raise SystemExit(EXIT_INVALID) from None
+        param = getattr(exc, "param", None)
+        option = getattr(exc, "option_name", None) or (
+            param.opts[0] if param is not None and param.opts else "usage"
+        )
+        err.print(f"command line: {option}: {' '.join(exc.format_message().split())}")
+        raise SystemExit(EXIT_INVALID) from None
+    except typer.Abort:
+        err.print("interrupted")
+        raise SystemExit(130) from None
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise SystemExit(130) from None
+    except Exception as exc:  # a bug: say so plainly
+        if debug:
+            traceback.print_exc()
+        where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        at = f" (at {Path(where.filename).name}:{where.lineno})" if where else ""
+        first = (str(exc).splitlines() or [""])[0]
+        err.print(
+            f"datamesh: internal error{at}: {type(exc).__name__}: {first}; this is a bug, "
+            f"please report it (rerun with {DEBUG_FLAG} for the traceback)"
+        )
+        raise SystemExit(EXIT_BUG) from None
+    raise SystemExit(code if isinstance(code, int) else 0)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    main()

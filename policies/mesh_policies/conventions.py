@@ -325,17 +325,37 @@ class SqlSyntaxError(ValueError):
         super().__init__(f"{message}{where}")
 
 
+def _plain_words(description: str, highlight: str) -> str:
+    """sqlglot's parser messages, in the words of someone who wrote the SQL."""
+    if description.startswith("Invalid expression / Unexpected token"):
+        return f"unexpected {highlight!r}" if highlight else "unexpected text"
+    required = re.match(r"Required keyword: '\w+' missing for <class '[\w.]*?(\w+)'>", description)
+    if required:
+        return f"incomplete {required.group(1).upper()}: something is missing after it"
+    expected = re.match(r"Expected (.+?) but got <Token token_type: TokenType\.(\w+)", description)
+    if expected:
+        found = "the end of the query" if expected.group(2) == "SENTINEL" else repr(highlight)
+        return f"expected {expected.group(1)}, found {found}"
+    expecting = re.match(r"Expecting (.+)$", description)
+    if expecting:
+        return f"expected {expecting.group(1)!r}"
+    return re.sub(r"<[^>]*>", "", description).strip()
+
+
 def parse_query(sql: str) -> list[exp.Expr]:
     """Every statement of a BigQuery SQL text, or SqlSyntaxError."""
     try:
         return [s for s in sqlglot.parse(sql, read="bigquery") if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
-        raise SqlSyntaxError(
-            str(first.get("description") or "invalid SQL"), first.get("line"), first.get("col")
-        ) from None
-    except TokenError as exc:
-        raise SqlSyntaxError(str(exc).splitlines()[0]) from None
+        message = _plain_words(
+            str(first.get("description") or "invalid SQL"), str(first.get("highlight") or "")
+        )
+        raise SqlSyntaxError(message, first.get("line"), first.get("col")) from None
+    except TokenError:
+        raise SqlSyntaxError("an unclosed quote or a character SQL does not allow") from None
+    except RecursionError:
+        raise SqlSyntaxError("nested too deeply") from None
 
 
 def tables_read(query: exp.Expr) -> list[TableRef]:

@@ -10,11 +10,16 @@ from pathlib import Path
 from pulumi_policy.policy import EnforcementLevel
 
 from model.errors import SpecIssue
+from model.locations import bigquery_location_problem, region_problem
 from tools.plan.pack_config import ResolvedConfig
 from tools.plan.stack_config import StackConfig
 
 LOCATION_POLICY = "allowed-locations"
-LOCATION_KEYS = ("data-mesh:location", "gcp:region")
+LOCATION_RULES = {
+    "data-mesh:location": bigquery_location_problem,
+    "gcp:region": region_problem,
+}
+LOCATION_KEYS = tuple(LOCATION_RULES)
 
 
 def disagreements(
@@ -28,7 +33,10 @@ def disagreements(
     issues = []
     for key in LOCATION_KEYS:
         value = stack.values.get(key)
-        if value is not None and value.lower() not in allowed:
+        known = LOCATION_RULES[key](value) if value is not None else None
+        if known is not None:  # not a location at all: say that, not "not allowed"
+            issues.append(SpecIssue(stack.source, key, known))
+        elif value is not None and value.lower() not in allowed:
             issues.append(
                 SpecIssue(
                     stack.source,

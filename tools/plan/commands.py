@@ -7,13 +7,23 @@ from pathlib import Path
 from rich.console import Console
 
 from model import SpecError
+from model.errors import SpecIssue
 from tools.plan.pack_loader import PackProblem
 from tools.plan.render import summary_lines, tree_lines, violation_lines
 from tools.plan.runner import ProgramError
 from tools.plan.session import plan, write_json
-from tools.plan.stack_config import ConfigProblem
+from tools.plan.stack_config import COMMAND_LINE, ConfigProblem
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
+
+
+def output_file_problem(path: Path, option: str) -> SpecIssue | None:
+    """Whether `path` can be written, checked before any work is done."""
+    if path.is_dir():
+        return SpecIssue(COMMAND_LINE, option, f"{path} is a folder; give a file name")
+    if not path.parent.is_dir():
+        return SpecIssue(COMMAND_LINE, option, f"folder {path.parent} does not exist")
+    return None
 
 
 def run_plan_command(
@@ -28,8 +38,13 @@ def run_plan_command(
     err: Console,
 ) -> int:
     def progress(message: str) -> None:
-        err.print(f"[dim]… {message}[/dim]", highlight=False)
+        err.print(f"… {message}", style="dim", markup=False, highlight=False)
 
+    if json_file is not None:
+        problem = output_file_problem(json_file, "--json")
+        if problem is not None:
+            err.print(problem.render())
+            return EXIT_INVALID
     try:
         result = plan(
             project_dir.resolve(),

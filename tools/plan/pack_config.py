@@ -3,7 +3,6 @@ and properties, with schema defaults filled in and validated as the CLI does."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import jsonschema_rs
 from pulumi_policy.policy import EnforcementLevel
 
 from model.errors import SpecIssue
+from model.files import FileProblem, read_json_object
 from tools.plan.pack_loader import LoadedPack, PackProblem
 
 LEVELS = {level.value: level for level in EnforcementLevel}
@@ -78,11 +78,6 @@ def read_pack_config(path: Path | None) -> dict[str, Any]:
     if path is None:
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PackProblem(SpecIssue(path, "", "file not found")) from None
-    except json.JSONDecodeError as exc:
-        raise PackProblem(SpecIssue(path, "", f"invalid JSON: {exc}")) from None
-    if not isinstance(data, dict):
-        raise PackProblem(SpecIssue(path, "", "expected a JSON object"))
-    return data
+        return read_json_object(path)
+    except FileProblem as problem:
+        raise PackProblem(problem.issue) from None

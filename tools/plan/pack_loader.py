@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pulumi_policy
-import yaml
 from pulumi_policy.policy import EnforcementLevel, Policy
 
 from model.errors import SpecIssue
+from model.yamlfile import YamlProblem, read_yaml_mapping
 from tools.plan.process_state import isolated
 
 # The evaluator drives private helpers of pulumi-policy's analyzer servicer;
@@ -61,9 +61,9 @@ def load_pack(folder: Path) -> LoadedPack:
             SpecIssue(folder, "", "not a policy pack (needs __main__.py and PulumiPolicy.yaml)")
         )
     try:
-        meta = yaml.safe_load(meta_path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise PackProblem(SpecIssue(meta_path, "", f"cannot read: {exc}")) from None
+        meta = read_yaml_mapping(meta_path, root=folder)
+    except YamlProblem as problem:
+        raise PackProblem(problem.issue) from None
     captured: dict[str, Any] = {}
 
     def capture(
@@ -92,7 +92,7 @@ def load_pack(folder: Path) -> LoadedPack:
         raise PackProblem(SpecIssue(folder / "__main__.py", "", "does not construct a PolicyPack"))
     return LoadedPack(
         name=captured["name"],
-        version=str(meta.get("version", "0.0.1")) if isinstance(meta, dict) else "0.0.1",
+        version=str(meta.get("version", "0.0.1")),
         policies=list(captured["policies"]),
         enforcement_level=captured["level"] or EnforcementLevel.ADVISORY,
         initial_config=captured["initial"],

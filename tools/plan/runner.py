@@ -19,6 +19,7 @@ from pulumi.runtime.mocks import set_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from model.errors import SpecIssue
+from model.files import FileProblem, read_json_object
 from tools.plan.mocks import GcpMocks
 from tools.plan.process_state import isolated
 from tools.plan.recorder import RecordedResource, RecordingMonitor
@@ -106,6 +107,9 @@ def record(
     """
     with isolated():
         loop = asyncio.new_event_loop()
+        # Tasks the program left failing are reported once, as the run's error, not
+        # dumped by asyncio ("Task exception was never retrieved") when collected.
+        loop.set_exception_handler(lambda _loop, _context: None)
         asyncio.set_event_loop(loop)
         try:
             runtime_settings.reset_options(project=project, stack=stack, preview=False)
@@ -175,16 +179,42 @@ def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapp
     for stack, file in files.items():
         path = project_dir / str(file)
         try:
-            out[str(stack)] = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
+            outputs = read_json_object(path, root=project_dir)
+        except FileProblem as problem:
             raise ConfigProblem(
                 SpecIssue(
                     config.source,
                     f"data-mesh:offlineRegistries.{stack}",
-                    f"cannot read {file}: {exc}",
+                    f"{file}: {problem.issue.message}",
                 )
             ) from None
+        issue = _registry_shape(path, outputs)
+        if issue is not None:
+            raise ConfigProblem(issue)
+        out[str(stack)] = outputs
     return out
+
+
+_PORT_KEYS = ("project", "datasetId", "resourceId")
+
+
+def _registry_shape(path: Path, outputs: Mapping[str, Any]) -> SpecIssue | None:
+    """A registry file is what `pulumi stack output --json` prints for a mesh stack."""
+    registry = outputs.get(REGISTRY_OUTPUT)
+    if not isinstance(registry, dict):
+        return SpecIssue(path, REGISTRY_OUTPUT, "missing: the file holds no mesh registry")
+    for product, entry in registry.items():
+        where = f"{REGISTRY_OUTPUT}.{product}"
+        ports = entry.get("outputPorts") if isinstance(entry, dict) else None
+        if not isinstance(ports, dict):
+            return SpecIssue(path, f"{where}.outputPorts", "must map port names to ports")
+        for port, value in ports.items():
+            if not isinstance(value, dict):
+                return SpecIssue(path, f"{where}.outputPorts.{port}", "must be an object")
+            for key in _PORT_KEYS:
+                if not isinstance(value.get(key), str) or not value.get(key):
+                    return SpecIssue(path, f"{where}.outputPorts.{port}.{key}", "must be text")
+    return None
 
 
 def plan_with_references(

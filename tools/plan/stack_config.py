@@ -9,6 +9,7 @@ Ciphertext cannot be decrypted offline (no stack key, no Pulumi service), so a
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,26 +62,41 @@ def _as_engine_string(value: Any) -> str:
     return json.dumps(value)
 
 
+STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+COMMAND_LINE = Path("command line")
+
+
 def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
+    if not STACK_NAME.match(stack) or stack in {".", ".."}:
+        raise ConfigProblem(
+            SpecIssue(
+                COMMAND_LINE,
+                "--stack",
+                f"{stack!r} is not a stack name (letters, digits, '-', '_' and '.')",
+            )
+        )
     try:
-        project_doc = read_yaml_mapping(project_dir / "Pulumi.yaml")
+        project_doc = read_yaml_mapping(project_dir / "Pulumi.yaml", root=project_dir)
     except YamlProblem as problem:
         raise ConfigProblem(problem.issue) from None
     project = str(project_doc.get("name", ""))
     path = project_dir / f"Pulumi.{stack}.yaml"
-    if not path.is_file():
+    if not (path.exists() or path.is_symlink()):
         raise ConfigProblem(SpecIssue(path, "", f"stack {stack!r} has no config file"))
     try:
-        stack_doc = read_yaml_mapping(path)
+        stack_doc = read_yaml_mapping(path, root=project_dir)
     except YamlProblem as problem:
         raise ConfigProblem(problem.issue) from None
 
+    project_config = project_doc.get("config") or {}
+    if not isinstance(project_config, dict):
+        raise ConfigProblem(SpecIssue(project_dir / "Pulumi.yaml", "config", "must be a mapping"))
     merged: dict[str, Any] = {}
-    for key, spec in (project_doc.get("config") or {}).items():
+    for key, spec in project_config.items():
         # Project-level config: a plain default, or `{value: ..., default: ...}`.
         if isinstance(spec, dict) and ("value" in spec or "default" in spec):
             spec = spec.get("value", spec.get("default"))
-        merged[_namespaced(key, project)] = spec
+        merged[_namespaced(str(key), project)] = spec
     config = stack_doc.get("config") or {}
     if not isinstance(config, dict):
         raise ConfigProblem(SpecIssue(path, "config", "must be a mapping"))
