@@ -19,10 +19,14 @@ class SpecIssue:
     def render(self, relative_to: Path | None = None) -> str:
         shown = self.file
         base = relative_to or Path.cwd()
-        with contextlib.suppress(ValueError):
-            shown = self.file.resolve().relative_to(base.resolve())
+        with contextlib.suppress(ValueError, OSError, RuntimeError):  # RuntimeError: link loop
+            shown = self.file.absolute().relative_to(base.resolve())
         field = self.field or "(file)"
         return f"{shown}: {field}: {self.message}"
+
+    def render_absolute(self) -> str:
+        """With the file's full path, for messages read in another working folder."""
+        return f"{self.file.absolute()}: {self.field or '(file)'}: {self.message}"
 
 
 class SpecError(Exception):

@@ -73,7 +73,13 @@ def load_mesh(products_dir: Path) -> Mesh:
         raise SpecError([SpecIssue(products_dir, "", "is a file; give the products folder")])
     if not products_dir.is_dir():
         raise SpecError([SpecIssue(products_dir, "", "products folder does not exist")])
-    files = sorted(products_dir.glob(f"*/{PRODUCT_FILE}"))
+    # Not glob: it silently skips links that are broken or loop, which must be reported.
+    files = sorted(
+        folder / PRODUCT_FILE
+        for folder in products_dir.iterdir()
+        if folder.is_dir()
+        and ((folder / PRODUCT_FILE).exists() or (folder / PRODUCT_FILE).is_symlink())
+    )
     if not files:
         raise SpecError([SpecIssue(products_dir, "", f"no */{PRODUCT_FILE} found")])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,15 @@ import pulumi
 from pulumi.runtime import config as runtime_config
 
 from model import Mesh, SpecError, load_mesh
+from model.errors import SpecIssue
 from model.files import FileProblem, read_json_object
 from model.product import DataflowFlexTemplate
 from model.stack_settings import PROJECT, StackSettings, settings_from_config
+
+
+def stack_file() -> Path:
+    """The stack's config file: Pulumi runs the program in the project folder."""
+    return Path.cwd() / f"Pulumi.{pulumi.get_stack()}.yaml"
 
 
 def raw_config() -> dict[str, Any]:
@@ -34,16 +41,19 @@ def raw_config() -> dict[str, Any]:
 def read_stack() -> tuple[StackSettings, Mesh]:
     """Validated settings and mesh, or a RunError listing every problem (no traceback)."""
     values = raw_config()
-    source = f"Pulumi.{pulumi.get_stack()}.yaml"
+    source = str(stack_file())
     products_dir = Path(str(values.get(f"{PROJECT}:productsDir", "products")))
     try:
         mesh = load_mesh(products_dir)
     except SpecError as exc:
-        raise pulumi.RunError("\n".join(i.render() for i in exc.issues)) from None
+        raise pulumi.RunError("\n".join(i.render_absolute() for i in exc.issues)) from None
     settings, issues = settings_from_config(values, source, mesh)
     if settings is None:
-        raise pulumi.RunError("\n".join(i.render() for i in issues))
+        raise pulumi.RunError("\n".join(i.render_absolute() for i in issues))
     return settings, mesh
+
+
+CREDENTIALS = f"{PROJECT}:federatedCredentials"
 
 
 def federated_credentials() -> Mapping[str, pulumi.Output[Any]]:
@@ -51,11 +61,37 @@ def federated_credentials() -> Mapping[str, pulumi.Output[Any]]:
     secret = pulumi.Config(PROJECT).get_secret_object("federatedCredentials")
     if secret is None:
         return {}
-    # The keys are not secret, the values are: resolve keys from the plain config text.
-    keys = json.loads(str(runtime_config.get_config(f"{PROJECT}:federatedCredentials") or "{}"))
-    if not isinstance(keys, dict):
-        return {}
+    # The keys are not secret, the values are: check the shape on the plain config text.
+    plain = str(runtime_config.get_config(CREDENTIALS) or "{}")
+    issues = credential_issues(plain, stack_file())
+    if issues:
+        raise pulumi.RunError("\n".join(i.render_absolute() for i in issues))
+    keys = json.loads(plain)
     return {key: secret.apply(functools.partial(_pick, key=key)) for key in keys}
+
+
+def credential_issues(plain: str, source: Path) -> list[SpecIssue]:
+    """Every problem with the shape of the credentials map, as `file: key: message`."""
+    try:
+        values = json.loads(plain)
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict):
+        return [SpecIssue(source, CREDENTIALS, "must map `<product>/<port>` to credentials")]
+    issues = []
+    for key, value in values.items():
+        where = f"{CREDENTIALS}.{key}"
+        if not re.fullmatch(r"[a-z][a-z0-9-]*/[a-z][a-z0-9-]*", str(key)):
+            issues.append(SpecIssue(source, where, "keys are `<product>/<port>`"))
+        if not isinstance(value, dict):
+            issues.append(SpecIssue(source, where, "must hold `username` and `password`"))
+            continue
+        for field in ("username", "password"):
+            if not isinstance(value.get(field), str) or not value.get(field):
+                issues.append(SpecIssue(source, f"{where}.{field}", "is required (text)"))
+        for extra in sorted(set(value) - {"username", "password"}):
+            issues.append(SpecIssue(source, f"{where}.{extra}", "unknown key"))
+    return issues
 
 
 def _pick(values: Mapping[str, Any], key: str) -> Any:

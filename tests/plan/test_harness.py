@@ -143,6 +143,6 @@ def test_unreadable_registry_file_is_a_config_problem(tmp_path: Path) -> None:
     with pytest.raises(ConfigProblem) as err:
         plan_with_references(tmp_path, "iot-dev")
     assert (
-        "data-mesh:offlineRegistries.example-org/data-mesh/crm-prod: cannot read nope.json"
-        in str(err.value)
+        "Pulumi.iot-dev.yaml: data-mesh:offlineRegistries.example-org/data-mesh/crm-prod: "
+        "nope.json: file not found" in str(err.value)
     )

@@ -62,7 +62,9 @@ def run_plan_command(
         err.print(exc.issue.render(), markup=False)
         return EXIT_INVALID
     except ProgramError as exc:
-        err.print(str(exc), markup=False)
+        here = f"{Path.cwd()}/"
+        for line in str(exc).splitlines():  # the program names files by their full path
+            err.print(line.removeprefix(here), markup=False)
         return EXIT_INVALID
 
     out.print(f"Previewing stack {stack} (offline: mocks, no cloud)", markup=False)

@@ -147,16 +147,21 @@ def _resolve_outputs(loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
     return result
 
 
-def referenced_stacks(config: StackConfig) -> list[str]:
-    """Fully qualified names of the stacks this stack's products read from."""
+def referenced_stacks(config: StackConfig) -> dict[str, str]:
+    """Fully qualified names of the stacks this stack's products read from, each with
+    the `data-mesh:externalProducts` key that names it (for messages)."""
     raw = config.values.get("data-mesh:externalProducts", "{}")
     try:
         external = json.loads(raw)
     except json.JSONDecodeError:
-        return []
+        return {}
     if not isinstance(external, dict):
-        return []
-    return sorted({str(v.get("stack")) for v in external.values() if isinstance(v, dict)})
+        return {}
+    out: dict[str, str] = {}
+    for product, value in sorted(external.items()):
+        if isinstance(value, dict) and isinstance(value.get("stack"), str):
+            out.setdefault(value["stack"], f"data-mesh:externalProducts.{product}.stack")
+    return out
 
 
 def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapping[str, Any]]:
@@ -228,15 +233,30 @@ def plan_with_references(
     answering its StackReferences with their outputs."""
     runs: dict[str, ProgramRun] = {}
 
-    def visit(name: str, path: tuple[str, ...]) -> ProgramRun:
-        if name in path:
-            raise ProgramError("stack references form a cycle: " + " -> ".join([*path, name]))
+    def visit(name: str, path: tuple[str, ...], named_by: SpecIssue | None) -> ProgramRun:
+        if name in path and named_by is not None:
+            cycle = " -> ".join([*path, name])
+            raise ConfigProblem(
+                SpecIssue(named_by.file, named_by.field, f"stack references form a cycle: {cycle}")
+            )
         if name not in runs:
-            config = load_stack_config(project_dir, name)
+            try:
+                config = load_stack_config(project_dir, name)
+            except ConfigProblem as problem:
+                if named_by is None:
+                    raise
+                raise ConfigProblem(
+                    SpecIssue(
+                        named_by.file,
+                        named_by.field,
+                        f"names stack {name!r}: {problem.issue.render(project_dir)}",
+                    )
+                ) from None
             outputs: dict[str, Mapping[str, Any]] = offline_registries(config, project_dir)
-            for ref in referenced_stacks(config):
+            for ref, key in referenced_stacks(config).items():
                 if ref not in outputs:
-                    outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name)).outputs
+                    here = SpecIssue(config.source, key, "")
+                    outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name), here).outputs
             if progress is not None:
                 progress(f"planning {name}")
             runs[name] = run_program(
@@ -248,7 +268,7 @@ def plan_with_references(
             )
         return runs[name]
 
-    return visit(stack, ())
+    return visit(stack, (), None)
 
 
 def _every(step: int, stack: str, progress: Callable[[str], None]) -> Callable[[int], None]:

@@ -34,10 +34,11 @@ class PlanResult:
 
 
 def default_pack_config(config: StackConfig, pack_dir: Path) -> Path | None:
-    """`<pack>/config/<environment>.json` when the stack's environment has one."""
+    """`<pack>/config/<environment>.json` when the stack's environment has one (anything
+    at that path, so a broken or misplaced config is reported, not skipped)."""
     env = config.values.get("data-mesh:environment", "")
     candidate = pack_dir / "config" / f"{env}.json"
-    return candidate if env and candidate.is_file() else None
+    return candidate if env and (candidate.exists() or candidate.is_symlink()) else None
 
 
 def plan(
