@@ -38,7 +38,7 @@ from components.output_ports import (
 )
 from components.placement import Placement, StorageRef
 from components.references import PortReference, fq_table
-from components.sql_render import external_query, render_sql
+from components.sql_render import external_query, render_sql, write_script
 from components.storage import ProductStorage, ProductStorageArgs
 from components.transform_dataflow import (
     DataflowTransformation,
@@ -275,9 +275,16 @@ def _dataflow(b: _Build, t: DataflowFlexTemplate) -> None:
 
 
 def _scheduled_queries(b: _Build, t: ScheduledQueries) -> None:
-    queries = {
-        q.name: render_sql(b.bundle.sql[q.sql], b.resolved(b.bundle.sql[q.sql])) for q in t.queries
-    }
+    queries: dict[str, pulumi.Input[str]] = {}
+    for q in t.queries:
+        sql = b.bundle.sql[q.sql]
+        table = b.tables[q.destination_port]
+        queries[q.name] = write_script(
+            fq_table(table.project, table.dataset_id, table.table_id),
+            [f.name for f in b.bundle.contracts[q.destination_port].fields],
+            render_sql(sql, b.resolved(sql)),
+            q.write_disposition,
+        )
     sq = ScheduledQueryTransformation(
         f"{b.name}-transform",
         ScheduledQueryTransformationArgs(

@@ -3,7 +3,7 @@ fully qualified tables, or `EXTERNAL_QUERY` over a federated connection."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pulumi
 
@@ -25,3 +25,38 @@ def render_sql(sql: SqlFile, resolved: Mapping[PortRef, pulumi.Input[str]]) -> p
     return pulumi.Output.all(**values).apply(
         lambda done: sql.render(lambda ref: str(done[str(ref)]))
     )
+
+
+# Scheduled queries write their destination with DML, never as a query destination:
+# a destination table (WRITE_TRUNCATE) gets the query result's schema, dropping the
+# contract's policy tags, REQUIRED modes and descriptions, and BigQuery keeps row
+# access policies only through operations that keep the schema, such as TRUNCATE
+# TABLE (cloud.google.com/bigquery/docs/using-row-level-security-with-features).
+# TRUNCATE and INSERT run in one transaction, so readers never see an empty table
+# (cloud.google.com/bigquery/docs/transactions lists both as supported).
+_SCRIPT_HEAD = "-- Written by the data mesh platform: DML keeps the contract table's schema.\n"
+
+
+def write_script(
+    table: pulumi.Input[str],
+    columns: Sequence[str],
+    query: pulumi.Input[str],
+    disposition: str,
+) -> pulumi.Output[str]:
+    """The scheduled query's script: insert the query's rows into `table` (a
+    backquoted full name) by column name; WRITE_TRUNCATE replaces the rows first."""
+    names = ", ".join(f"`{c}`" for c in columns)
+
+    def build(args: list[str]) -> str:
+        target, body = args
+        body = body.rstrip()
+        body = body[:-1].rstrip() if body.endswith(";") else body
+        insert = f"INSERT INTO {target} ({names})\nSELECT {names}\nFROM (\n{body}\n);\n"
+        if disposition == "WRITE_APPEND":
+            return _SCRIPT_HEAD + insert
+        return (
+            f"{_SCRIPT_HEAD}BEGIN TRANSACTION;\nTRUNCATE TABLE {target};\n{insert}"
+            "COMMIT TRANSACTION;\n"
+        )
+
+    return pulumi.Output.all(table, query).apply(build)

@@ -21,7 +21,7 @@ TRANSFER_AGENT = "gcp-sa-bigquerydatatransfer"
 class ScheduledQueryTransformationArgs:
     placement: Placement
     spec: ScheduledQueries
-    queries: Mapping[str, pulumi.Input[str]]  # query name -> SQL, placeholders resolved
+    queries: Mapping[str, pulumi.Input[str]]  # query name -> its DML script (sql_render)
     destinations: Mapping[str, gcp.bigquery.Table]  # destination port -> its table
     service_account_name: pulumi.Input[str]  # the product's account (`projects/.../...`)
     project_number: pulumi.Input[str]  # names the Data Transfer service agent
@@ -56,14 +56,11 @@ class ScheduledQueryTransformation(pulumi.ComponentResource):
                 data_source_id="scheduled_query",
                 location=at.location,  # defaults to US otherwise
                 schedule=query.schedule,
-                destination_dataset_id=table.dataset_id,
                 service_account_name=at.service_account_email,
                 email_preferences={"enable_failure_email": True},
-                params={
-                    "query": args.queries[query.name],
-                    "destination_table_name_template": table.table_id,
-                    "write_disposition": query.write_disposition,
-                },
+                # A DML script names its own target: no destination dataset or table,
+                # so BigQuery never replaces the contract table's schema.
+                params={"query": args.queries[query.name]},
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[token_creator, table]),
             )
         self.register_outputs({"configs": {k: v.name for k, v in self.configs.items()}})

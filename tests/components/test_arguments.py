@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import sqlglot
+from sqlglot import exp
+
 from model import load_mesh
 from tests.helpers import PRODUCTS
 from tools.plan.mocks import project_number
@@ -124,12 +127,29 @@ def test_scheduled_query_transformation(runs: dict[str, ProgramRun]) -> None:
     assert cfg["dataSourceId"] == "scheduled_query"
     assert cfg["location"] == "europe-west1"  # the dataset's, not the US default
     assert cfg["schedule"] == "every 1 hours"
-    assert cfg["destinationDatasetId"] == "iot_iot_metadata"
     assert cfg["serviceAccountName"] == "dp-iot-metadata@example-iot-prod.iam.gserviceaccount.com"
     assert cfg["emailPreferences"] == {"enableFailureEmail": True}
-    assert cfg["params"]["destination_table_name_template"] == "device_tenants_v1"
-    assert cfg["params"]["write_disposition"] == "WRITE_TRUNCATE"
-    assert "`example-iot-prod.iot_iot_metadata.ext_placements_sheet`" in cfg["params"]["query"]
+    # A DML script, not a query destination: BigQuery keeps the contract table's schema,
+    # policy tags and row access policies (no destination dataset, table or disposition).
+    assert "destinationDatasetId" not in cfg
+    assert set(cfg["params"]) == {"query"}
+    script = cfg["params"]["query"]
+    target = "`example-iot-prod.iot_iot_metadata.device_tenants_v1`"
+    statements = [s for s in sqlglot.parse(script, read="bigquery") if s is not None]
+    assert [type(s).__name__ for s in statements] == [
+        "Transaction",
+        "TruncateTable",
+        "Insert",
+        "Commit",
+    ]
+    assert f"TRUNCATE TABLE {target};" in script
+    contract_columns = [
+        f.name for f in load_mesh(PRODUCTS)["iot-metadata"].contracts["device-tenants"].fields
+    ]
+    insert = statements[2]
+    assert isinstance(insert, exp.Insert)
+    assert [c.name for c in insert.this.expressions] == contract_columns
+    assert "`example-iot-prod.iot_iot_metadata.ext_placements_sheet`" in script
     token = run.named("iot-metadata-transform-agent-token-creator").inputs
     assert token["role"] == "roles/iam.serviceAccountTokenCreator"
     assert token["member"].endswith("@gcp-sa-bigquerydatatransfer.iam.gserviceaccount.com")

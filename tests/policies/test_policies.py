@@ -254,6 +254,22 @@ CASES = [
         ),
     ),
     Case(
+        "scheduled-query-hardening",
+        "mandatory",
+        "writes the output port devices_v1 as a query destination (WRITE_TRUNCATE)",
+        "iot-metadata-transform-devices",
+        transform=alter(
+            "dataTransferConfig:DataTransferConfig",
+            "transform-devices",
+            destination_dataset_id="iot_iot_metadata",
+            params={
+                "query": "SELECT 1 AS device_id",
+                "destination_table_name_template": "devices_v1",
+                "write_disposition": "WRITE_TRUNCATE",
+            },
+        ),
+    ),
+    Case(
         "iam-replacement-safety",
         "mandatory",
         "set delete_before_replace=True",
