@@ -17,7 +17,6 @@ from typing import Any
 
 import jsonschema_rs
 from open_data_contract_standard.model import (
-    DataQuality,
     OpenDataContractStandard,
     SchemaObject,
     SchemaProperty,
@@ -25,6 +24,7 @@ from open_data_contract_standard.model import (
 
 from model import identifiers as ids
 from model.errors import SpecIssue, field_path
+from model.quality import Check, compile_checks
 from model.yamlfile import YamlProblem, read_yaml_mapping
 
 SUPPORTED_API_VERSIONS = frozenset({"v3.1.0", "v3.2.0"})
@@ -90,7 +90,7 @@ class Contract:
     version: str
     object: SchemaObject
     fields: tuple[BigQueryField, ...]
-    quality: tuple[tuple[str | None, DataQuality], ...] = field(default=())
+    checks: tuple[Check, ...] = field(default=())  # quality rules and SLAs, compiled
 
     @property
     def major(self) -> int:
@@ -181,9 +181,11 @@ def load_contract(path: Path, root: Path | None = None) -> tuple[Contract | None
     if issues:
         return None, issues
 
-    quality: list[tuple[str | None, DataQuality]] = [(None, q) for q in obj.quality or []]
-    for prop in obj.properties:
-        quality += [(prop.name, q) for q in prop.quality or []]
+    checks, check_issues = compile_checks(
+        path, obj, model.slaProperties or [], {f.name: (f.type, f.mode) for f in fields}
+    )
+    if check_issues:
+        return None, check_issues
     return (
         Contract(
             path=path,
@@ -192,7 +194,7 @@ def load_contract(path: Path, root: Path | None = None) -> tuple[Contract | None
             version=model.version or "",
             object=obj,
             fields=tuple(fields),
-            quality=tuple(quality),
+            checks=tuple(checks),
         ),
         [],
     )

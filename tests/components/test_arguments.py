@@ -271,5 +271,8 @@ def test_control_port(runs: dict[str, ProgramRun]) -> None:
         "occupancy",
     ]
     assert rules["value-in-range"]["rangeExpectation"] == {"minValue": "-50", "maxValue": "10000"}
-    assert "INTERVAL 15 MINUTE" in rules["event-ts-fresh"]["sqlAssertion"]["sqlStatement"]
+    fresh = rules["event-ts-fresh"]["tableConditionExpectation"]["sqlExpression"]
+    assert fresh == (
+        "COALESCE(MAX(`event_ts`) >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 15 MINUTE), FALSE)"
+    )
     assert scan["dataQualitySpec"]["rowFilter"].startswith("event_ts >= TIMESTAMP_SUB")

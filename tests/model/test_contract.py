@@ -27,8 +27,8 @@ def test_metrics_contract_maps_to_bigquery_schema() -> None:
     assert all(f["description"] for f in schema)
     assert contract.sla("retention") == (400, "d")
     assert contract.sla("freshness") == (15, "m")
-    # Column rules and object rules are both kept, with the column they apply to.
-    columns = {col for col, _ in contract.quality}
+    # Column rules and object rules are both compiled, with the column they apply to.
+    columns = {check.column for check in contract.checks}
     assert None in columns
     assert "tenant_id" in columns
 

@@ -1,0 +1,383 @@
+"""A contract's quality rules compiled once into checks every engine runs the same way.
+
+Each ODCS rule (a `library` metric, a `sql` rule, `logicalTypeOptions` bounds,
+`required`/`unique`, the freshness SLA) becomes a `Check`: a BigQuery SQL
+measure over the table and the condition it must meet, on the table's
+physical column names. The Dataplex scans (components/quality_rules.py) and
+the local and deployed checks run these same checks. A rule that cannot be
+translated faithfully is a `file: field: message` problem, never dropped.
+
+ODCS semantics followed: metrics `nullValues`, `missingValues`
+(`arguments.missingValues`), `invalidValues` (`arguments.validValues` or
+`arguments.pattern`), `duplicateValues` (a property, or `arguments.properties`
+on the object), `rowCount`; operators `mustBe`, `mustNotBe`,
+`mustBeGreaterThan`, `mustBeGreaterOrEqualTo`, `mustBeLessThan`,
+`mustBeLessOrEqualTo`, `mustBeBetween`, `mustNotBeBetween`; `unit` `rows`
+(default) or `percent` (of all rows). `text` rules describe and are not run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from open_data_contract_standard.model import DataQuality, SchemaObject, SchemaProperty
+
+from model.errors import SpecIssue
+
+# `${object}` / `{object}` in ODCS SQL rules: the table being checked.
+TABLE = "${data()}"
+_OBJECT = re.compile(r"\$?\{object\}")
+OPERATORS = {
+    "mustBe": "=",
+    "mustNotBe": "!=",
+    "mustBeGreaterThan": ">",
+    "mustBeGreaterOrEqualTo": ">=",
+    "mustBeLessThan": "<",
+    "mustBeLessOrEqualTo": "<=",
+    "mustBeBetween": "BETWEEN",
+    "mustNotBeBetween": "NOT BETWEEN",
+}
+DIMENSIONS = {  # ODCS dimension -> Dataplex dimension
+    "completeness": "COMPLETENESS",
+    "uniqueness": "UNIQUENESS",
+    "conformity": "VALIDITY",
+    "accuracy": "ACCURACY",
+    "consistency": "CONSISTENCY",
+    "coverage": "COMPLETENESS",
+    "timeliness": "FRESHNESS",
+}
+_UNITS = {"m": "MINUTE", "min": "MINUTE", "h": "HOUR", "d": "DAY"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One executable rule: `measure` (SQL over TABLE) must satisfy `condition`."""
+
+    name: str  # unique in the contract, a valid Dataplex rule name
+    dimension: str  # Dataplex dimension
+    column: str | None  # physical column, when the rule is about one
+    measure: str  # a BigQuery SQL scalar: an aggregate over TABLE, or a (subquery)
+    condition: str  # e.g. "= 0", "< 5", "BETWEEN 1 AND 3"
+    description: str
+    source: str  # where in the contract it comes from, for messages
+    native: Mapping[str, Any] | None = None  # an exact Dataplex rule body, when one exists
+    scalar: bool = False  # measure is a scalar subquery (sql rules), not an aggregate
+
+    def holds_sql(self, table: str = TABLE) -> str:
+        """A query returning one row with `passed` (bool) and `value` for `table`."""
+        measure = self.measure.replace(TABLE, table)
+        source = "" if self.scalar else f" FROM {table}"
+        return (
+            f"SELECT COALESCE(({measure}) {self.condition}, FALSE) AS passed, "
+            f"({measure}) AS value{source}"
+        )
+
+
+def _q(name: str) -> str:
+    return f"`{name}`"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    if value is None:
+        return "NULL"
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def rule_name(*parts: str) -> str:
+    name = re.sub(r"[^a-z0-9-]+", "-", "-".join(parts).lower()).strip("-")
+    if not name or not name[0].isalpha():
+        name = f"r-{name}"
+    return name[:63].rstrip("-")
+
+
+class _Compiler:
+    def __init__(self, path: Path, obj: SchemaObject) -> None:
+        self.path = path
+        self.checks: list[Check] = []
+        self.issues: list[SpecIssue] = []
+        self.names: set[str] = set()
+        self.physical: dict[str, str] = {
+            str(p.name): str(p.physicalName or p.name) for p in obj.properties or []
+        }
+
+    def add(self, check: Check) -> None:
+        name, n = check.name, 2
+        while name in self.names:
+            name, n = rule_name(check.name[:58], str(n)), n + 1
+        self.names.add(name)
+        self.checks.append(Check(**{**check.__dict__, "name": name}))
+
+    def problem(self, field: str, message: str) -> None:
+        self.issues.append(SpecIssue(self.path, field, message))
+
+    def condition(self, q: DataQuality, field: str) -> str | None:
+        given = [(op, getattr(q, op)) for op in OPERATORS if getattr(q, op) is not None]
+        if len(given) != 1:
+            self.problem(
+                field,
+                f"needs exactly one operator ({', '.join(OPERATORS)}); found {len(given)}",
+            )
+            return None
+        op, value = given[0]
+        if op in ("mustBeBetween", "mustNotBeBetween"):
+            low, high = value
+            return f"{OPERATORS[op]} {_literal(low)} AND {_literal(high)}"
+        return f"{OPERATORS[op]} {_literal(value)}"
+
+    def measure(self, count: str, unit: str | None, field: str) -> str | None:
+        unit = (unit or "rows").lower()
+        if unit == "rows":
+            return count
+        if unit == "percent":
+            return f"COALESCE(SAFE_DIVIDE(100 * ({count}), COUNT(*)), 0)"
+        self.problem(f"{field}.unit", f"unit {unit!r} is not one of rows, percent")
+        return None
+
+
+def compile_checks(
+    path: Path, obj: SchemaObject, sla: Sequence[Any], columns: Mapping[str, tuple[str, str]]
+) -> tuple[list[Check], list[SpecIssue]]:
+    """Every check of one contract's schema object (and its freshness SLA).
+
+    `columns` maps each physical column to its BigQuery (type, mode); REQUIRED
+    columns get a completeness check."""
+    c = _Compiler(path, obj)
+    for column, (_, mode) in columns.items():
+        if mode == "REQUIRED":
+            c.add(
+                Check(
+                    rule_name(column, "not-null"),
+                    "COMPLETENESS",
+                    column,
+                    f"COUNTIF({_q(column)} IS NULL)",
+                    "= 0",
+                    f"{column} is required",
+                    "required",
+                    {"non_null_expectation": {}},
+                )
+            )
+    for i, prop in enumerate(obj.properties or []):
+        where = f"schema[0].properties[{i}]"
+        column = c.physical[str(prop.name)]
+        if prop.unique:
+            c.add(_duplicates(column, "= 0", f"{where}.unique", native=True))
+        _type_options(c, prop, column, where)
+        for j, q in enumerate(prop.quality or []):
+            _rule(c, q, column, f"{where}.quality[{j}]")
+    for j, q in enumerate(obj.quality or []):
+        _rule(c, q, None, f"schema[0].quality[{j}]")
+    _freshness(c, sla, columns)
+    return c.checks, c.issues
+
+
+def _duplicates(column: str, condition: str, source: str, native: bool) -> Check:
+    return Check(
+        rule_name(column, "unique"),
+        "UNIQUENESS",
+        column,
+        f"COUNT({_q(column)}) - COUNT(DISTINCT {_q(column)})",
+        condition,
+        f"{column} holds no duplicates",
+        source,
+        {"uniqueness_expectation": {}} if native else None,
+    )
+
+
+def _type_options(c: _Compiler, prop: SchemaProperty, column: str, where: str) -> None:
+    options = prop.logicalTypeOptions or {}
+    bounds = {"minimum": ">=", "exclusiveMinimum": ">", "maximum": "<=", "exclusiveMaximum": "<"}
+    conditions = [
+        f"{_q(column)} {op} {_literal(options[key])}"
+        for key, op in bounds.items()
+        if key in options
+    ]
+    if "minLength" in options:
+        conditions.append(f"LENGTH({_q(column)}) >= {int(options['minLength'])}")
+    if "maxLength" in options:
+        conditions.append(f"LENGTH({_q(column)}) <= {int(options['maxLength'])}")
+    if "pattern" in options:
+        conditions.append(f"REGEXP_CONTAINS({_q(column)}, {_literal(options['pattern'])})")
+    if not conditions:
+        return
+    native: dict[str, Any] | None = None
+    if set(options) <= {"minimum", "maximum"}:
+        native = {
+            "range_expectation": {
+                **({"min_value": str(options["minimum"])} if "minimum" in options else {}),
+                **({"max_value": str(options["maximum"])} if "maximum" in options else {}),
+            }
+        }
+    c.add(
+        Check(
+            rule_name(column, "in-range" if native else "valid"),
+            "VALIDITY",
+            column,
+            f"COUNTIF({_q(column)} IS NOT NULL AND NOT ({' AND '.join(conditions)}))",
+            "= 0",
+            f"{column} within {', '.join(f'{k}={v}' for k, v in options.items())}",
+            f"{where}.logicalTypeOptions",
+            native,
+        )
+    )
+
+
+def _rule(c: _Compiler, q: DataQuality, column: str | None, field: str) -> None:
+    kind = (q.type or "library").lower()
+    if kind == "text":
+        return  # human-readable by definition: documented, not run
+    if kind == "custom":
+        c.problem(f"{field}.type", f"custom rules for engine {q.engine!r} cannot run on Dataplex")
+        return
+    condition = c.condition(q, field)
+    if condition is None:
+        return
+    description = (q.description or q.name or "").strip()
+    dimension = DIMENSIONS.get((q.dimension or "").lower())
+    if kind == "sql":
+        if not q.query:
+            c.problem(f"{field}.query", "a sql rule needs a query")
+            return
+        query = _OBJECT.sub(TABLE, q.query.strip().rstrip(";"))
+        c.add(
+            Check(
+                rule_name(q.name or "sql", description or str(len(c.checks))),
+                dimension or "CONSISTENCY",
+                column,
+                f"({query})",
+                condition,
+                description or "custom SQL rule",
+                field,
+                scalar=True,
+            )
+        )
+        return
+    metric = (q.metric or q.rule or "").strip()
+    args = dict(q.arguments or {})
+    native_zero = condition == "= 0" and (q.unit or "rows").lower() == "rows"
+    if metric == "rowCount":
+        c.add(
+            Check(
+                rule_name(column or "table", "row-count"),
+                dimension or "VOLUME",
+                None,
+                "COUNT(*)",
+                condition,
+                description or f"row count {condition}",
+                field,
+            )
+        )
+        return
+    if metric == "duplicateValues":
+        cols: list[Any] = list(args.get("properties") or []) if column is None else [column]
+        if not cols:
+            c.problem(f"{field}.arguments.properties", "name the properties that must be unique")
+            return
+        names: list[str] = [c.physical.get(str(p), str(p)) for p in cols]
+        if len(names) == 1:
+            count = f"COUNT({_q(names[0])}) - COUNT(DISTINCT {_q(names[0])})"
+        else:
+            struct = ", ".join(_q(n) for n in names)
+            count = f"COUNT(*) - COUNT(DISTINCT TO_JSON_STRING(STRUCT({struct})))"
+        measure = c.measure(count, q.unit, field)
+        if measure is not None:
+            c.add(
+                Check(
+                    rule_name(*names, "unique"),
+                    dimension or "UNIQUENESS",
+                    names[0] if len(names) == 1 else None,
+                    measure,
+                    condition,
+                    description or f"no duplicate {', '.join(names)}",
+                    field,
+                    {"uniqueness_expectation": {}} if native_zero and len(names) == 1 else None,
+                )
+            )
+        return
+    if column is None:
+        c.problem(f"{field}.metric", f"{metric!r} is a property metric: put it on a property")
+        return
+    col = _q(column)
+    native: dict[str, Any] | None
+    if metric == "nullValues":
+        count, native = f"COUNTIF({col} IS NULL)", {"non_null_expectation": {}}
+        name, default = rule_name(column, "not-null"), "COMPLETENESS"
+    elif metric == "missingValues":
+        missing = args.get("missingValues", [None])
+        values = [v for v in missing if v is not None]
+        test = (
+            " OR ".join(
+                ([f"{col} IS NULL"] if None in missing else [])
+                + (
+                    [f"CAST({col} AS STRING) IN ({', '.join(_literal(v) for v in values)})"]
+                    if values
+                    else []
+                )
+            )
+            or "FALSE"
+        )
+        count, native = f"COUNTIF({test})", None
+        name, default = rule_name(column, "not-missing"), "COMPLETENESS"
+    elif metric == "invalidValues" and "validValues" in args:
+        allowed = ", ".join(_literal(v) for v in args["validValues"])
+        count = f"COUNTIF({col} IS NOT NULL AND {col} NOT IN ({allowed}))"
+        native = {"set_expectation": {"values": [str(v) for v in args["validValues"]]}}
+        name, default = rule_name(column, "in-set"), "VALIDITY"
+    elif metric == "invalidValues" and "pattern" in args:
+        pattern = str(args["pattern"])
+        count = f"COUNTIF({col} IS NOT NULL AND NOT REGEXP_CONTAINS({col}, {_literal(pattern)}))"
+        native = {"regex_expectation": {"regex": pattern}}
+        name, default = rule_name(column, "pattern"), "VALIDITY"
+    elif metric == "invalidValues":
+        c.problem(f"{field}.arguments", "invalidValues needs `validValues` or `pattern`")
+        return
+    else:
+        c.problem(f"{field}.metric", f"{metric!r} is not an ODCS metric this platform runs")
+        return
+    measure = c.measure(count, q.unit, field)
+    if measure is None:
+        return
+    c.add(
+        Check(
+            name,
+            dimension or default,
+            column,
+            measure,
+            condition,
+            description or f"{metric} of {column} {condition}",
+            field,
+            native if native_zero else None,
+        )
+    )
+
+
+def _freshness(c: _Compiler, sla: Sequence[Any], columns: Mapping[str, tuple[str, str]]) -> None:
+    for i, item in enumerate(sla):
+        if (item.property or "").lower() != "freshness" or not item.element:
+            continue
+        element = item.element.split(".")[-1]
+        column = c.physical.get(element, element)
+        unit = _UNITS.get((item.unit or "").lower())
+        field = f"slaProperties[{i}]"
+        if columns.get(column, ("", ""))[0] != "TIMESTAMP" or unit is None:
+            c.problem(field, "freshness needs a TIMESTAMP element column and a unit m, h or d")
+            continue
+        amount = int(float(str(item.value)))
+        c.add(
+            Check(
+                rule_name(column, "fresh"),
+                "FRESHNESS",
+                column,
+                f"MAX({_q(column)})",
+                f">= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL {amount} {unit})",
+                f"newest {column} at most {amount} {unit.lower()}s old",
+                field,
+            )
+        )
