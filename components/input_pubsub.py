@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
-from components.avro import avro_schema
 from components.options import child, iam, stateful
 from components.placement import Placement
+from components.protobuf import proto_schema
 from model import conventions as conv
 from model.contract import Contract
 from model.product import PubSubInput
@@ -48,16 +48,15 @@ class PubSubInputPort(pulumi.ComponentResource):
         kms = at.kms_key
         storage = {"allowed_persistence_regions": [at.region]}
 
+        # Protocol Buffers, not Avro: with JSON encoding an optional field may be left out
+        # (components/protobuf.py). A new name per schema type, so the replacement is
+        # created before the old schema is deleted.
         self.schema = gcp.pubsub.Schema(
             f"{name}-schema",
-            name=f"{conv.input_topic(at.product, port.name)}-v{contract.major}",
+            name=f"{conv.input_topic(at.product, port.name)}-v{contract.major}-pb",
             project=at.project,
-            type="AVRO",
-            definition=avro_schema(
-                contract.object.name or port.name.replace("-", "_"),
-                contract.fields,
-                namespace=f"mesh.{conv.sql_name(at.domain)}",
-            ),
+            type="PROTOCOL_BUFFER",
+            definition=proto_schema(contract.object.name or port.name, contract.fields),
             opts=child(self),
         )
         self.topic = gcp.pubsub.Topic(

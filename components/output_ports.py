@@ -22,9 +22,9 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
-from components.avro import avro_schema
 from components.options import child, iam, stateful
 from components.placement import Placement
+from components.protobuf import proto_schema
 from components.tenancy import row_access_policies
 from model import conventions as conv
 from model.contract import BigQueryField, Contract
@@ -226,12 +226,10 @@ class TopicOutputPort(pulumi.ComponentResource):
         super().__init__(conv.TOPIC_OUTPUT_PORT, name, port_props(contract, None, ()), opts)
         schema = gcp.pubsub.Schema(
             f"{name}-schema",
-            name=f"{port.physical_name}",
+            name=f"{port.physical_name}-pb",
             project=at.project,
-            type="AVRO",
-            definition=avro_schema(
-                contract.object.name or port.physical_name, contract.fields, "mesh.ports"
-            ),
+            type="PROTOCOL_BUFFER",
+            definition=proto_schema(contract.object.name or port.physical_name, contract.fields),
             opts=child(self),
         )
         self.topic = gcp.pubsub.Topic(

@@ -69,9 +69,11 @@ def test_pubsub_input_port(runs: dict[str, ProgramRun]) -> None:
     assert topic["messageRetentionDuration"] == "604800s"
     assert topic["schemaSettings"]["encoding"] == "JSON"
     assert topic["messageStoragePolicy"] == {"allowedPersistenceRegions": ["europe-west1"]}
-    schema = json.loads(run.named("iot-telemetry-in-device-events-schema").inputs["definition"])
-    assert [f["name"] for f in schema["fields"]] == ["device_id", "event_ts", "metrics"]
-    assert schema["fields"][2]["type"]["type"] == "array"
+    schema = run.named("iot-telemetry-in-device-events-schema").inputs
+    assert schema["type"] == "PROTOCOL_BUFFER"  # plain JSON with optional fields absent
+    assert schema["name"] == "iot-telemetry-device-events-v1-pb"
+    assert "required string device_id = 1;" in schema["definition"]
+    assert "repeated Metrics metrics = 3;" in schema["definition"]
     sub = run.named("iot-telemetry-in-device-events-subscription").inputs
     assert sub["ackDeadlineSeconds"] == 60
     assert sub["expirationPolicy"] == {"ttl": ""}  # never expires
