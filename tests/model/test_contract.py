@@ -108,3 +108,22 @@ def test_two_schema_objects_are_rejected(tmp_path: Path) -> None:
     )
     _, issues = load_contract(_write(tmp_path, text))
     assert [i.field for i in issues] == ["schema"]
+
+
+def test_unquoted_dates_and_timestamps_are_valid_odcs(tmp_path: Path) -> None:
+    """YAML reads `2024-01-01` as a date; ODCS (JSON) has text there. Both are accepted."""
+    source = (PRODUCTS / "iot-telemetry/contracts/metrics.odcs.yaml").read_text()
+    text = source.replace(
+        "version: 1.0.0", "version: 1.0.0\ncontractCreatedTs: 2024-01-01T10:00:00Z", 1
+    ).replace(
+        "        description: Measured value, in `unit`.",
+        "        description: Measured value, in `unit`.\n        examples: [2024-01-01, 12.5]",
+        1,
+    )
+    assert text != source
+    path = tmp_path / "metrics.odcs.yaml"
+    path.write_text(text)
+    contract, issues = load_contract(path)
+    assert issues == []
+    assert contract is not None
+    assert contract.model.contractCreatedTs is not None

@@ -66,3 +66,25 @@ def test_dockerfile_and_pinned_requirements() -> None:
     extras = " ".join(project["project"]["optional-dependencies"]["pipeline"])
     assert "apache-beam[gcp]>=2.60,<2.76" in extras  # the image's 2.75 is inside the tested range
     assert pins["apache-beam[gcp]"].startswith("2.7")
+
+
+def test_dockerfile_predownloads_exactly_the_requirements() -> None:
+    """The image installs and pre-downloads the same requirements file the launcher
+    stages (Google's Flex Template guidance), then stops pip from resolving again."""
+    text = (PIPELINE_DIR / "Dockerfile").read_text()
+    joined = " ".join(line.rstrip("\\").strip() for line in text.splitlines())
+    env = dict(re.findall(r'ENV (\w+)="?([^"\s]+)"?', text))
+    assert env["FLEX_TEMPLATE_PYTHON_REQUIREMENTS_FILE"] == "${WORKDIR}/requirements.txt"
+    assert "COPY requirements.txt" in text
+    requirements = '-r "${FLEX_TEMPLATE_PYTHON_REQUIREMENTS_FILE}"'
+    install = joined.index(f"pip install --no-cache-dir {requirements}")
+    download = joined.index(
+        f"pip download --no-cache-dir --dest /tmp/dataflow-requirements-cache {requirements}"
+    )
+    assert install < download < joined.index("ENV PIP_NO_DEPS=True")
+    lines = [
+        line.strip()
+        for line in (PIPELINE_DIR / "requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.\-\[\]]+==[0-9][\w.]*", line) for line in lines), lines
