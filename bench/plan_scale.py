@@ -104,7 +104,7 @@ def child_plan(root: Path, dump: Path) -> dict[str, Any]:
         pack, read_pack_config(REPO / "policies/config/prod.json"), REPO / "policies"
     )
     start = time.perf_counter()
-    violations = evaluate(pack, resolved, run.resources)
+    violations = evaluate(pack, resolved, run.resources, run.context()).violations
     policy_s = time.perf_counter() - start
     custom = [r for r in run.resources if r.custom and not r.read]
     dump.write_text(json.dumps([[r.type, r.name, r.inputs] for r in custom]))

@@ -32,6 +32,14 @@ err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=
 EXIT_INVALID = 2
 EXIT_BUG = 3
 DEBUG_FLAG = "--debug"
+
+
+class DEBUG:
+    """`--debug` (any command): tracebacks of bugs are shown."""
+
+    enabled = False
+
+
 ProductsDir = Annotated[
     Path, typer.Option("--products-dir", help="Folder holding <product>/product.yaml files")
 ]
@@ -110,6 +118,7 @@ def plan(
         quiet,
         out,
         err,
+        debug=DEBUG.enabled,
     )
     raise typer.Exit(code)
 
@@ -158,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     handles them); anything unexpected is a bug, exit 3 in one line, with the
     traceback only under `--debug`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    debug = DEBUG_FLAG in args
+    debug = DEBUG.enabled = DEBUG_FLAG in args
     args = [a for a in args if a != DEBUG_FLAG]
     try:
         code = app(args, prog_name="datamesh", standalone_mode=False)

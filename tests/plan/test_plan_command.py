@@ -44,7 +44,8 @@ def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
     assert "✅ data-mesh-governance@v0.1.0" in stdout
     assert "Violations: 0 mandatory, 0 advisory" in stdout
     doc = json.loads(out.read_text())
-    assert set(doc) == {"stack", "resources", "violations", "summary"}
+    assert set(doc) == {"stack", "resources", "violations", "remediations", "summary"}
+    assert doc["remediations"] == []
     assert doc["stack"] == "iot-prod"
     assert doc["violations"] == []
     assert all(set(r) == RESOURCE_KEYS for r in doc["resources"])

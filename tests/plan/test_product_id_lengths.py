@@ -76,7 +76,7 @@ def test_every_id_validates_and_plans_clean(project: Path) -> None:
     run = run_program(project, "ids")
     pack = load_pack(PACK)
     resolved = resolve_config(pack, read_pack_config(PACK / "config" / "prod.json"), PACK)
-    violations = evaluate(pack, resolved, run.resources)
+    violations = evaluate(pack, resolved, run.resources, run.context()).violations
     assert violations == []
     products = {r.name for r in run.by_type(conv.DATA_PRODUCT)}
     assert products == set(IDS)
@@ -110,7 +110,11 @@ def test_the_pack_attributes_shortened_identities(project: Path, owner: str) -> 
     assert _grants_writer_of(run, owner)
     pack = load_pack(PACK)
     resolved = resolve_config(pack, read_pack_config(PACK / "config" / "prod.json"), PACK)
-    found = [v for v in evaluate(pack, resolved, run.resources) if v.policy == "owner-only-writes"]
+    found = [
+        v
+        for v in evaluate(pack, resolved, run.resources, run.context()).violations
+        if v.policy == "owner-only-writes"
+    ]
     assert len(found) == 1
     assert f"serviceAccount:{email}" in found[0].message
     assert f"on {owner}'s dataset" in found[0].message

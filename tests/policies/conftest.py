@@ -41,7 +41,9 @@ def check(
         if isinstance(config, str)
         else config
     )
-    return evaluate(pack, resolve_config(pack, raw, PACK_DIR), run.resources)
+    return evaluate(
+        pack, resolve_config(pack, raw, PACK_DIR), run.resources, run.context()
+    ).violations
 
 
 def plan_stack(

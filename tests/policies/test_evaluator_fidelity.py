@@ -14,17 +14,19 @@ from tests.policies.servicer_oracle import evaluate_with_servicer
 from tools.plan.evaluator import Violation, evaluate
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import LoadedPack
-from tools.plan.runner import plan_with_references
+from tools.plan.runner import ProgramRun, plan_with_references
 
 
 def _key(v: Violation) -> tuple[str, str, str, str]:
     return (v.policy, v.enforcement_level, v.urn, v.message)
 
 
-def _same(pack: LoadedPack, resources: Any, config: dict[str, Any]) -> int:
+def _same(pack: LoadedPack, run: ProgramRun, config: dict[str, Any]) -> int:
     resolved = resolve_config(pack, config, PACK_DIR)
-    fast = sorted(map(_key, evaluate(pack, resolved, resources)))
-    reference = sorted(map(_key, evaluate_with_servicer(pack, resolved, resources)))
+    fast = sorted(map(_key, evaluate(pack, resolved, run.resources, run.context()).violations))
+    reference = sorted(
+        map(_key, evaluate_with_servicer(pack, resolved, run.resources, run.context()))
+    )
     assert fast == reference
     return len(fast)
 
@@ -35,7 +37,7 @@ def _same(pack: LoadedPack, resources: Any, config: dict[str, Any]) -> int:
 )
 def test_same_violations_as_the_sdk_servicer(pack: LoadedPack, stack: str, config: str) -> None:
     run = plan_with_references(REPO, stack)
-    count = _same(pack, run.resources, read_pack_config(PACK_DIR / "config" / f"{config}.json"))
+    count = _same(pack, run, read_pack_config(PACK_DIR / "config" / f"{config}.json"))
     if (stack, config) == ("iot-dev", "prod"):
         assert count > 10  # dev is neither protected nor CMEK-encrypted
 
@@ -60,4 +62,4 @@ def test_same_violations_with_faulty_components_and_levels(
         "naming": "disabled",
         "cmek": "remediate",
     }
-    assert _same(pack, run.resources, config) >= 3
+    assert _same(pack, run, config) >= 3

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
 from rich.console import Console
 
 from model import SpecError
 from model.errors import SpecIssue
+from tools.plan.evaluator import PolicyCrash
 from tools.plan.pack_loader import PackProblem
 from tools.plan.render import summary_lines, tree_lines, violation_lines
 from tools.plan.runner import ProgramError
 from tools.plan.session import plan, write_json
 from tools.plan.stack_config import COMMAND_LINE, ConfigProblem
 
-EXIT_OK, EXIT_VIOLATION, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_VIOLATION, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
 
 
 def output_file_problem(path: Path, option: str) -> SpecIssue | None:
@@ -36,6 +38,7 @@ def run_plan_command(
     quiet: bool,
     out: Console,
     err: Console,
+    debug: bool = False,
 ) -> int:
     def progress(message: str) -> None:
         err.print(f"… {message}", style="dim", markup=False, highlight=False)
@@ -58,9 +61,18 @@ def run_plan_command(
         for issue in exc.issues:
             err.print(issue.render(), markup=False)
         return EXIT_INVALID
-    except (ConfigProblem, PackProblem) as exc:
+    except ConfigProblem as exc:
         err.print(exc.issue.render(), markup=False)
         return EXIT_INVALID
+    except PackProblem as exc:
+        for issue in exc.issues:
+            err.print(issue.render(), markup=False)
+        return EXIT_INVALID
+    except PolicyCrash as exc:  # a broken pack is not a violation: CI must tell them apart
+        err.print(f"{pack_dir}: {exc} (a bug in the policy pack)", markup=False)
+        if debug:
+            traceback.print_exception(exc.error)
+        return EXIT_BUG
     except ProgramError as exc:
         here = f"{Path.cwd()}/"
         for line in str(exc).splitlines():  # the program names files by their full path

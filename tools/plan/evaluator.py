@@ -1,18 +1,32 @@
-"""Run a loaded policy pack over a recorded plan with the semantics of the SDK's
-analyzer servicer: resource policies see each custom resource (camelCase inputs
-behind unknown-checking proxies, options), stack policies see every resource
-with parents and dependencies; enforcement levels, not-applicable and unknown
-values behave as in the servicer, whose own helpers build options, configs and
-messages. `tests/policies/servicer_oracle.py` drives the servicer itself, request
-by request, and the tests check both report the same violations.
+"""Run a loaded policy pack over a recorded plan as `pulumi preview --policy-pack` does.
+
+What the engine hands the analyzer, and so what this evaluator hands the pack:
+- the stack's project, stack name, config and dry-run flag, as the environment the
+  analyzer process starts with (`pulumi.get_stack()` and `pulumi.Config()` work in a
+  pack);
+- remediations first: policies at level `remediate` that implement `remediate`
+  rewrite a resource's inputs, in pack order, and validation sees the result;
+- resource policies see every custom resource with its camelCase inputs behind
+  unknown-checking proxies, its options and its provider;
+- stack policies see every resource, the `pulumi:pulumi:Stack` resource and the
+  default providers included, linked to parents and dependencies;
+- enforcement levels, not-applicable and unknown values behave as in the SDK's
+  servicer, whose own helpers build options, configs and messages; a policy that
+  raises is a broken pack (`PolicyCrash`), not a violation.
+
+Each resource is deserialized once for all policies; the servicer rebuilds every
+resource for every policy. `tests/policies/servicer_oracle.py` drives the servicer
+itself, request by request, and the tests check both report the same.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from importlib import metadata
 from inspect import isawaitable
 from typing import Any
 
@@ -22,6 +36,7 @@ from pulumi_policy.deserialize import deserialize_properties
 from pulumi_policy.policy import (
     EnforcementLevel,
     Policy,
+    PolicyProviderResource,
     PolicyResource,
     ResourceValidationArgs,
     ResourceValidationPolicy,
@@ -34,7 +49,8 @@ from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
 from tools.plan.pack_config import ResolvedConfig
 from tools.plan.pack_loader import LoadedPack
-from tools.plan.recorder import RecordedResource
+from tools.plan.process_state import isolated
+from tools.plan.recorder import STACK_TYPE, RecordedResource
 
 _PROTO_LEVEL = {
     EnforcementLevel.ADVISORY: analyzer_pb2.ADVISORY,
@@ -43,6 +59,20 @@ _PROTO_LEVEL = {
     EnforcementLevel.DISABLED: analyzer_pb2.DISABLED,
 }
 _LEVEL_NAME = {v: k.value for k, v in _PROTO_LEVEL.items()}
+
+
+@dataclass(frozen=True)
+class StackContext:
+    """What the engine tells an analyzer about the stack it analyzes."""
+
+    project: str
+    stack: str
+    config: Mapping[str, str] = field(default_factory=dict)  # `ns:key` -> engine string
+    dry_run: bool = True
+
+    @property
+    def stack_urn(self) -> str:
+        return f"urn:pulumi:{self.stack}::{self.project}::{STACK_TYPE}::{self.project}-{self.stack}"
 
 
 @dataclass(frozen=True)
@@ -61,13 +91,107 @@ class Violation:
         }
 
 
-def _struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
+@dataclass(frozen=True)
+class Remediation:
+    policy: str
+    urn: str
+    diagnostic: str = ""  # set when the remediation could not run (unknown values)
+
+    def to_json(self) -> dict[str, str]:
+        return {"policy": self.policy, "urn": self.urn, "diagnostic": self.diagnostic}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    violations: list[Violation]
+    remediations: list[Remediation]
+    resources: list[RecordedResource]  # as validated: remediated inputs, Stack, providers
+
+
+class PolicyCrash(Exception):
+    """A policy raised: the pack is broken (exit 3), which is not a violation (exit 1)."""
+
+    def __init__(self, policy: str, error: BaseException) -> None:
+        self.policy = policy
+        self.error = error
+        first = (str(error).splitlines() or [""])[0]
+        super().__init__(f"policy '{policy}' failed: {type(error).__name__}: {first}")
+
+
+# ---- what the engine adds to the program's resources ----------------------------------
+
+
+def _default_provider(package: str, ctx: StackContext) -> RecordedResource:
+    """The default provider the engine creates for a package, with the stack's config."""
+    try:
+        version = metadata.version(f"pulumi_{package}")
+    except metadata.PackageNotFoundError:
+        version = "0.0.0"
+    name = f"default_{version.replace('.', '_')}"
+    inputs: dict[str, Any] = {
+        key.split(":", 1)[1]: value
+        for key, value in ctx.config.items()
+        if key.startswith(f"{package}:")
+    }
+    inputs["version"] = version
+    return RecordedResource(
+        urn=f"urn:pulumi:{ctx.stack}::{ctx.project}::pulumi:providers:{package}::{name}",
+        type=f"pulumi:providers:{package}",
+        name=name,
+        parent="",
+        custom=True,
+        protect=False,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        dependencies=(),
+        property_dependencies={},
+        aliases=(),
+        replace_with=(),
+        provider="",
+        inputs=inputs,
+    )
+
+
+def analyzed_resources(
+    resources: Sequence[RecordedResource], ctx: StackContext
+) -> list[RecordedResource]:
+    """The program's managed resources, each with its default provider, plus the Stack
+    resource and those providers: what the engine analyzes."""
+    managed = [r for r in resources if not r.read]
+    providers: dict[str, RecordedResource] = {}
+    out: list[RecordedResource] = []
+    for r in managed:
+        package = r.type.split(":", 1)[0]
+        if r.custom and not r.provider and package not in ("pulumi", "datamesh"):
+            if package not in providers:
+                providers[package] = _default_provider(package, ctx)
+            r = replace(r, provider=f"{providers[package].urn}::default")
+        out.append(r)
+    stack = RecordedResource(
+        urn=ctx.stack_urn,
+        type=STACK_TYPE,
+        name=f"{ctx.project}-{ctx.stack}",
+        parent="",
+        custom=False,
+        protect=False,
+        retain_on_delete=False,
+        delete_before_replace=False,
+        dependencies=(),
+        property_dependencies={},
+        aliases=(),
+        replace_with=(),
+        provider="",
+    )
+    return [stack, *sorted(providers.values(), key=lambda p: p.urn), *out]
+
+
+def struct(value: Mapping[str, Any]) -> struct_pb2.Struct:
     message = struct_pb2.Struct()
     json_format.ParseDict(json.loads(json.dumps(value, default=str)), message)
     return message
 
 
-def _options(r: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
+def options(r: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     return analyzer_pb2.AnalyzerResourceOptions(
         parent=r.parent,
         protect=r.protect,
@@ -77,7 +201,33 @@ def _options(r: RecordedResource) -> analyzer_pb2.AnalyzerResourceOptions:
     )
 
 
-def _configured_servicer(pack: LoadedPack, resolved: ResolvedConfig) -> _PolicyAnalyzerServicer:
+def provider_of(
+    r: RecordedResource, by_urn: Mapping[str, RecordedResource]
+) -> analyzer_pb2.AnalyzerProviderResource | None:
+    provider = by_urn.get(r.provider.rsplit("::", 1)[0]) if r.provider else None
+    if provider is None:
+        return None
+    return analyzer_pb2.AnalyzerProviderResource(
+        type=provider.type,
+        properties=struct(provider.inputs),
+        urn=provider.urn,
+        name=provider.name,
+    )
+
+
+def analyze_request(
+    r: RecordedResource, by_urn: Mapping[str, RecordedResource]
+) -> analyzer_pb2.AnalyzeRequest:
+    request = analyzer_pb2.AnalyzeRequest(
+        type=r.type, properties=struct(r.inputs), urn=r.urn, name=r.name, options=options(r)
+    )
+    provider = provider_of(r, by_urn)
+    if provider is not None:
+        request.provider.CopyFrom(provider)
+    return request
+
+
+def configured_servicer(pack: LoadedPack, resolved: ResolvedConfig) -> _PolicyAnalyzerServicer:
     servicer = _PolicyAnalyzerServicer(
         pack.name, pack.version, pack.policies, pack.enforcement_level, None
     )
@@ -85,7 +235,7 @@ def _configured_servicer(pack: LoadedPack, resolved: ResolvedConfig) -> _PolicyA
         analyzer_pb2.ConfigureAnalyzerRequest(
             policyConfig={
                 name: analyzer_pb2.PolicyConfig(
-                    enforcementLevel=_PROTO_LEVEL[level], properties=_struct(props)
+                    enforcementLevel=_PROTO_LEVEL[level], properties=struct(props)
                 )
                 for name, (level, props) in resolved.items()
             }
@@ -95,40 +245,79 @@ def _configured_servicer(pack: LoadedPack, resolved: ResolvedConfig) -> _PolicyA
     return servicer
 
 
+def analyzer_environment(ctx: StackContext) -> dict[str, str]:
+    """The environment the engine starts a policy pack with."""
+    return {
+        "PULUMI_PROJECT": ctx.project,
+        "PULUMI_STACK": ctx.stack,
+        "PULUMI_DRY_RUN": "true" if ctx.dry_run else "false",
+        "PULUMI_CONFIG": json.dumps(dict(ctx.config)),
+    }
+
+
+def remediate(
+    servicer: _PolicyAnalyzerServicer,
+    pack: LoadedPack,
+    resources: list[RecordedResource],
+) -> tuple[list[RecordedResource], list[Remediation]]:
+    """Apply remediations as the engine does before it validates (custom resources)."""
+    active = [
+        p
+        for p in pack.policies
+        if isinstance(p, ResourceValidationPolicy)
+        and p.has_remediation()
+        and servicer._get_enforcement_level(p) == EnforcementLevel.REMEDIATE
+    ]
+    if not active:
+        return resources, []
+    by_urn = {r.urn: r for r in resources}
+    out: list[RecordedResource] = []
+    applied: list[Remediation] = []
+    for r in resources:
+        if r.custom:
+            response = servicer.Remediate(analyze_request(r, by_urn), None)  # type: ignore[no-untyped-call]
+            for rem in response.remediations:
+                applied.append(Remediation(rem.policyName, r.urn, rem.diagnostic))
+                if rem.HasField("properties"):
+                    r = replace(r, inputs=json_format.MessageToDict(rem.properties))
+        out.append(r)
+    return out, applied
+
+
+# ---- evaluation -------------------------------------------------------------------------
+
+
 def evaluate(
     pack: LoadedPack,
     resolved: ResolvedConfig,
-    resources: list[RecordedResource],
-) -> list[Violation]:
-    """The servicer's semantics, with each resource deserialized once for all policies.
+    resources: Sequence[RecordedResource],
+    ctx: StackContext,
+) -> Evaluation:
+    """The servicer's semantics, with each resource deserialized once for all policies."""
+    with isolated():
+        os.environ.update(analyzer_environment(ctx))
+        servicer = configured_servicer(pack, resolved)
+        servicer._configure_runtime_settings()  # type: ignore[no-untyped-call]
+        analyzed = analyzed_resources(resources, ctx)
+        analyzed, remediations = remediate(servicer, pack, analyzed)
+        violations = _validate(servicer, pack, analyzed)
+    return Evaluation(violations, remediations, analyzed)
 
-    The SDK's `Analyze`/`AnalyzeStack` rebuild every resource's properties for every
-    policy (about 24 conversions per resource with this pack). Here each resource's
-    properties go through the same conversion once (Struct -> dict -> unknown-checking
-    proxy, numbers as floats) and are shared; options, configs, enforcement levels and
-    violation messages come from the servicer's own helpers. `evaluate_with_servicer`
-    is the reference it is tested against.
-    """
-    servicer = _configured_servicer(pack, resolved)
+
+def _validate(
+    servicer: _PolicyAnalyzerServicer, pack: LoadedPack, analyzed: list[RecordedResource]
+) -> list[Violation]:
     response = analyzer_pb2.AnalyzeResponse()
-    managed = [r for r in resources if not r.read]
-    requests = {
-        r.urn: analyzer_pb2.AnalyzeRequest(
-            type=r.type,
-            properties=_struct(r.inputs),
-            urn=r.urn,
-            name=r.name,
-            options=_options(r),
-        )
-        for r in managed
-    }
+    by_urn = {r.urn: r for r in analyzed}
+    requests = {r.urn: analyze_request(r, by_urn) for r in analyzed}
     props = {
         urn: unknown_checking_proxy(
             deserialize_properties(json_format.MessageToDict(req.properties))
         )
         for urn, req in requests.items()
     }
-    options = {urn: servicer._get_resource_options(req) for urn, req in requests.items()}
+    opts = {urn: servicer._get_resource_options(req) for urn, req in requests.items()}
+    providers = {urn: servicer._get_provider_resource(req) for urn, req in requests.items()}
     first_urn: dict[int, str] = {}
     stack_resources: list[PolicyResource] | None = None
 
@@ -143,19 +332,19 @@ def evaluate(
         )
         config = servicer._get_policy_config(policy.name)
         if isinstance(policy, ResourceValidationPolicy) and policy.has_validation():
-            for r in managed:
+            for r in analyzed:
                 if not r.custom:
                     continue
                 before = len(response.diagnostics)
                 args = ResourceValidationArgs(
-                    r.type, props[r.urn], r.urn, r.name, options[r.urn], None, config, {}
+                    r.type, props[r.urn], r.urn, r.name, opts[r.urn], providers[r.urn], config, {}
                 )
                 _run(servicer, response, policy, args, report)
                 for i in range(before, len(response.diagnostics)):
                     first_urn[i] = r.urn
         elif isinstance(policy, StackValidationPolicy):
             if stack_resources is None:
-                stack_resources = _policy_resources(managed, props, options)
+                stack_resources = _policy_resources(analyzed, props, opts, providers)
             _run(
                 servicer, response, policy, StackValidationArgs(stack_resources, config, {}), report
             )
@@ -171,19 +360,25 @@ def evaluate(
 
 
 def _policy_resources(
-    managed: list[RecordedResource], props: Mapping[str, Any], options: Mapping[str, Any]
+    analyzed: list[RecordedResource],
+    props: Mapping[str, Any],
+    opts: Mapping[str, Any],
+    providers: Mapping[str, PolicyProviderResource | None],
 ) -> list[PolicyResource]:
     """What AnalyzeStack hands stack policies: resources linked to parents and dependencies."""
     by_urn = {
         r.urn: PolicyResource(
-            r.type, props[r.urn], r.urn, r.name, options[r.urn], None, None, [], {}
+            r.type, props[r.urn], r.urn, r.name, opts[r.urn], providers[r.urn], None, [], {}
         )
-        for r in managed
+        for r in analyzed
     }
-    for r in managed:
+    for r in analyzed:
         resource = by_urn[r.urn]
         resource.parent = by_urn.get(r.parent)
         resource.dependencies = [by_urn[d] for d in r.dependencies if d in by_urn]
+        resource.property_dependencies = {
+            k: [by_urn[d] for d in v if d in by_urn] for k, v in r.property_dependencies.items()
+        }
     return list(by_urn.values())
 
 
@@ -193,15 +388,22 @@ def _run(servicer: Any, response: Any, policy: Policy, args: Any, report: Any) -
         result = policy.validate(args, report)  # type: ignore[attr-defined]
         if isawaitable(result):
             loop = asyncio.new_event_loop()
-            loop.run_until_complete(result)
-            loop.close()
+            try:
+                loop.run_until_complete(result)
+            finally:
+                loop.close()
     except UnknownValueError as e:
+        name = servicer._PolicyAnalyzerServicer__policy_pack_name
+        version = servicer._PolicyAnalyzerServicer__policy_pack_version
         response.diagnostics.append(
             analyzer_pb2.AnalyzeDiagnostic(
                 policyName=policy.name,
-                policyPackName=servicer._PolicyAnalyzerServicer__policy_pack_name,
-                policyPackVersion=servicer._PolicyAnalyzerServicer__policy_pack_version,
-                message=(f"can't run policy '{policy.name}' during preview: {e.message}"),
+                policyPackName=name,
+                policyPackVersion=version,
+                message=(
+                    f"can't run policy '{policy.name}' from policy pack "
+                    f"'{name}@v{version}' during preview: {e.message}"
+                ),
                 urn="",
                 description=policy.description,
                 enforcementLevel=_PROTO_LEVEL[EnforcementLevel.ADVISORY],
@@ -209,3 +411,5 @@ def _run(servicer: Any, response: Any, policy: Policy, args: Any, report: Any) -
         )
     except _NotApplicableError:
         pass
+    except Exception as exc:  # the pack's own bug, not a verdict on the resources
+        raise PolicyCrash(policy.name, exc) from exc

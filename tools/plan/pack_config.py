@@ -25,9 +25,9 @@ def resolve_config(pack: LoadedPack, config: Mapping[str, Any], source: Path) ->
     default_level = pack.enforcement_level
     if "all" in merged:
         default_level = _level(merged.pop("all"), source, "all")
-    for key in merged:
-        if key not in names:
-            raise PackProblem(SpecIssue(source, key, "no such policy in the pack"))
+    problems = [
+        SpecIssue(source, key, "no such policy in the pack") for key in merged if key not in names
+    ]
     out: ResolvedConfig = {}
     for policy in pack.policies:
         level = policy.enforcement_level or default_level
@@ -48,22 +48,37 @@ def resolve_config(pack: LoadedPack, config: Mapping[str, Any], source: Path) ->
                     level = _level(v, source, f"{policy.name}.enforcementLevel")
                 else:
                     props[k] = v
-        if schema is not None and props:
-            document = {
-                "type": "object",
-                "properties": dict(schema.properties or {}),
-                "additionalProperties": False,
-            }
-            if schema.required:
-                document["required"] = list(schema.required)
-            error = next(jsonschema_rs.Draft7Validator(document).iter_errors(props), None)
-            if error is not None:
-                where = ".".join([policy.name, *(str(p) for p in error.instance_path)])
-                raise PackProblem(SpecIssue(source, where, error.message))
+        elif value is not None:
+            problems.append(
+                SpecIssue(source, policy.name, "must be an enforcement level or an object")
+            )
+        if schema is not None and level != EnforcementLevel.DISABLED:
+            # As the CLI: every schema error of every policy, required properties included.
+            problems += [
+                SpecIssue(
+                    source,
+                    ".".join([policy.name, *(str(p) for p in error.instance_path)]),
+                    error.message,
+                )
+                for error in _validator(schema).iter_errors(props)
+            ]
         elif props and schema is None:
-            raise PackProblem(SpecIssue(source, policy.name, "this policy takes no properties"))
+            problems.append(SpecIssue(source, policy.name, "this policy takes no properties"))
         out[policy.name] = (level, props)
+    if problems:
+        raise PackProblem(*problems)
     return out
+
+
+def _validator(schema: Any) -> Any:
+    document: dict[str, Any] = {
+        "type": "object",
+        "properties": dict(schema.properties or {}),
+        "additionalProperties": False,
+    }
+    if schema.required:
+        document["required"] = list(schema.required)
+    return jsonschema_rs.Draft7Validator(document)
 
 
 def _level(value: Any, source: Path, field: str) -> EnforcementLevel:

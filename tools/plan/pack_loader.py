@@ -25,9 +25,12 @@ SUPPORTED_POLICY_SDK = ("1.21.",)
 
 
 class PackProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
+    """The pack or its config cannot be used; every problem found, first one first."""
+
+    def __init__(self, issue: SpecIssue, *more: SpecIssue) -> None:
         self.issue = issue
-        super().__init__(issue.render())
+        self.issues = [issue, *more]
+        super().__init__("\n".join(i.render() for i in self.issues))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """What running a Pulumi program or a policy pack in-process changes, saved and
 put back: the planner leaves the process as it found it.
 
-Saved and restored: the working directory, `sys.path`, the current event loop,
+Saved and restored: the working directory, the environment, `sys.path`, the current event loop,
 Pulumi's runtime settings (project, stack, monitor, mocks, dry run), its config
 and secret keys, the root resource, and `pulumi_policy.PolicyPack`. Modules
 imported from a folder the run put on `sys.path` (the pack's own modules) are
@@ -46,6 +46,7 @@ def _current_loop() -> asyncio.AbstractEventLoop | None:
 @dataclass(frozen=True)
 class ProcessState:
     cwd: str
+    environ: dict[str, str]
     path: tuple[str, ...]
     loop: asyncio.AbstractEventLoop | None
     settings: dict[str, Any]
@@ -59,6 +60,7 @@ class ProcessState:
     def capture(cls) -> ProcessState:
         return cls(
             cwd=os.getcwd(),
+            environ=dict(os.environ),
             path=tuple(sys.path),
             loop=_current_loop(),
             settings={f: getattr(runtime_settings.SETTINGS, f) for f in _settings_fields()},
@@ -71,6 +73,9 @@ class ProcessState:
 
     def restore(self, unload_from: tuple[Path, ...] = ()) -> None:
         os.chdir(self.cwd)
+        if dict(os.environ) != self.environ:
+            os.environ.clear()
+            os.environ.update(self.environ)
         sys.path[:] = self.path
         asyncio.set_event_loop(self.loop)
         for key, value in self.settings.items():

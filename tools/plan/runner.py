@@ -20,6 +20,7 @@ from pulumi.runtime.stack import run_pulumi_func
 
 from model.errors import SpecIssue
 from model.files import FileProblem, read_json_object
+from tools.plan.evaluator import StackContext
 from tools.plan.mocks import GcpMocks
 from tools.plan.process_state import isolated
 from tools.plan.recorder import RecordedResource, RecordingMonitor
@@ -38,6 +39,10 @@ class ProgramRun:
     config: StackConfig
     resources: list[RecordedResource]
     outputs: dict[str, Any]
+
+    def context(self) -> StackContext:
+        """What the engine tells a policy pack about this stack."""
+        return StackContext(self.config.project, self.stack, self.config.values, dry_run=True)
 
     def by_type(self, type_token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_token]

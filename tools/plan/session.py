@@ -12,7 +12,7 @@ from typing import Any
 from model import conventions as conv
 from model.errors import SpecError
 from tools.plan.agreement import disagreements
-from tools.plan.evaluator import Violation, evaluate
+from tools.plan.evaluator import Remediation, Violation, evaluate
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
@@ -23,6 +23,7 @@ from tools.plan.stack_config import StackConfig, load_stack_config
 class PlanResult:
     run: ProgramRun
     violations: list[Violation] = field(default_factory=list)
+    remediations: list[Remediation] = field(default_factory=list)
     pack: str | None = None  # name@version
     pack_config: Path | None = None
     seconds_program: float = 0.0
@@ -68,10 +69,11 @@ def plan(
         return PlanResult(run, seconds_program=program_s)
     progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
     start = time.perf_counter()
-    violations = evaluate(pack, resolved, run.resources)
+    evaluation = evaluate(pack, resolved, run.resources, run.context())
     return PlanResult(
         run,
-        violations,
+        evaluation.violations,
+        evaluation.remediations,
         f"{pack.name}@v{pack.version}",
         config_path,
         seconds_program=program_s,
@@ -120,6 +122,7 @@ def to_json(result: PlanResult) -> dict[str, Any]:
         "stack": result.run.stack,
         "resources": [r.to_json() for r in result.run.resources],
         "violations": [v.to_json() for v in result.violations],
+        "remediations": [r.to_json() for r in result.remediations],
         "summary": summary(result),
     }
 

@@ -1,0 +1,107 @@
+"""Policies that turn what they see into violation messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+DATASET = "gcp:bigquery/dataset:Dataset"
+
+
+def _context(args: StackValidationArgs, report: ReportViolation) -> None:
+    types = sorted(
+        {r.resource_type for r in args.resources if r.resource_type.startswith("pulumi:")}
+    )
+    top = sorted(
+        {
+            r.parent.resource_type
+            for r in args.resources
+            if r.parent is not None and r.parent.parent is None
+        }
+    )
+    region = pulumi.Config("gcp").get("region")
+    report(
+        f"project={pulumi.get_project()} stack={pulumi.get_stack()} region={region} "
+        f"types={','.join(types)} top-parents={','.join(top)}"
+    )
+
+
+def _provider(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == DATASET:
+        provider = args.provider
+        report(
+            f"provider={provider.resource_type if provider else None} "
+            f"project={provider.props.get('project') if provider else None}"
+        )
+
+
+def _add_label(args: ResourceValidationArgs) -> Any:
+    if args.resource_type == DATASET:
+        labels = dict(args.props.get("labels") or {})
+        labels["remediated"] = "yes"
+        return {**args.props, "labels": labels}
+    return None
+
+
+def _label_check(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if (
+        args.resource_type == DATASET
+        and (args.props.get("labels") or {}).get("remediated") != "yes"
+    ):
+        report("dataset not remediated")
+
+
+def _needs_threshold(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    return None
+
+
+def _crash(args: StackValidationArgs, report: ReportViolation) -> None:
+    raise ZeroDivisionError("division by zero")
+
+
+POLICIES = [
+    StackValidationPolicy(
+        name="stack-context", description="What the stack looks like.", validate=_context
+    ),
+    ResourceValidationPolicy(
+        name="provider-seen", description="The resource's provider.", validate=_provider
+    ),
+    ResourceValidationPolicy(
+        name="add-label",
+        description="Labels datasets.",
+        remediate=_add_label,
+        enforcement_level=EnforcementLevel.DISABLED,
+    ),
+    ResourceValidationPolicy(
+        name="label-check", description="Datasets are labelled.", validate=_label_check
+    ),
+    ResourceValidationPolicy(
+        name="needs-threshold",
+        description="Takes a required property.",
+        validate=_needs_threshold,
+        enforcement_level=EnforcementLevel.DISABLED,
+        config_schema=PolicyConfigSchema(
+            properties={
+                "threshold": {"type": "integer"},
+                "mode": {"type": "string", "enum": ["a"]},
+            },
+            required=["threshold"],
+        ),
+    ),
+    StackValidationPolicy(
+        name="crasher",
+        description="Raises.",
+        validate=_crash,
+        enforcement_level=EnforcementLevel.DISABLED,
+    ),
+]

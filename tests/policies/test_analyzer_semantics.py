@@ -1,0 +1,127 @@
+"""The evaluator gives a pack what pulumi-policy's analyzer gets from the engine, each
+point checked against the SDK's own servicer: the stack's project, name and config,
+remediations applied before validation, the Stack resource and default providers,
+providers on resource args, required config and every schema error, and a policy
+that raises being a broken pack (exit 3), not a violation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers import REPO
+from tests.policies.servicer_oracle import evaluate_with_servicer
+from tools.cli import DEBUG, app
+from tools.plan.evaluator import PolicyCrash, evaluate
+from tools.plan.pack_config import resolve_config
+from tools.plan.pack_loader import LoadedPack, PackProblem, load_pack
+from tools.plan.runner import ProgramRun, plan_with_references
+
+PROBE = Path(__file__).parent / "packs" / "probe"
+
+
+@pytest.fixture(scope="module")
+def probe() -> LoadedPack:
+    return load_pack(PROBE)
+
+
+@pytest.fixture(scope="module")
+def crm() -> ProgramRun:
+    return plan_with_references(REPO, "crm-prod")
+
+
+def _both(pack: LoadedPack, run: ProgramRun, config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    resolved = resolve_config(pack, config, PROBE)
+    ours = sorted(
+        (v.policy, v.message)
+        for v in evaluate(pack, resolved, run.resources, run.context()).violations
+    )
+    sdk = sorted(
+        (v.policy, v.message)
+        for v in evaluate_with_servicer(pack, resolved, run.resources, run.context())
+    )
+    assert ours == sdk
+    return ours
+
+
+def test_pack_sees_the_stack_its_config_the_stack_resource_and_providers(
+    probe: LoadedPack, crm: ProgramRun
+) -> None:
+    found = dict(_both(probe, crm, {}))
+    context = found["stack-context"]
+    assert "project=data-mesh stack=crm-prod region=europe-west1" in context
+    assert "types=pulumi:providers:gcp,pulumi:pulumi:Stack" in context
+    assert "top-parents=pulumi:pulumi:Stack" in context
+    assert "provider=pulumi:providers:gcp project=example-crm-prod" in found["provider-seen"]
+
+
+def test_remediations_apply_before_validation(probe: LoadedPack, crm: ProgramRun) -> None:
+    without = [p for p, _ in _both(probe, crm, {})]
+    assert "label-check" in without
+    remediated = [p for p, _ in _both(probe, crm, {"add-label": "remediate"})]
+    assert "label-check" not in remediated
+    resolved = resolve_config(probe, {"add-label": "remediate"}, PROBE)
+    evaluation = evaluate(probe, resolved, crm.resources, crm.context())
+    assert {r.policy for r in evaluation.remediations} == {"add-label"}
+    dataset = next(r for r in evaluation.resources if r.type.endswith("dataset:Dataset"))
+    assert dataset.inputs["labels"]["remediated"] == "yes"
+
+
+def test_required_property_and_every_schema_error(probe: LoadedPack) -> None:
+    with pytest.raises(PackProblem) as missing:
+        resolve_config(probe, {"needs-threshold": "mandatory"}, PROBE)
+    assert [i.field for i in missing.value.issues] == ["needs-threshold"]
+    assert "threshold" in missing.value.issues[0].message
+    with pytest.raises(PackProblem) as several:
+        resolve_config(
+            probe,
+            {
+                "needs-threshold": {"enforcementLevel": "advisory", "threshold": "x", "mode": "b"},
+                "nope": "advisory",
+            },
+            PROBE,
+        )
+    fields = sorted(i.field for i in several.value.issues)
+    assert fields == ["needs-threshold.mode", "needs-threshold.threshold", "nope"]
+
+
+def test_a_policy_that_raises_is_a_broken_pack(probe: LoadedPack, crm: ProgramRun) -> None:
+    resolved = resolve_config(probe, {"crasher": "mandatory"}, PROBE)
+    with pytest.raises(PolicyCrash) as crash:
+        evaluate(probe, resolved, crm.resources, crm.context())
+    assert str(crash.value) == "policy 'crasher' failed: ZeroDivisionError: division by zero"
+
+
+def test_plan_with_a_raising_policy_exits_3(tmp_path: Path) -> None:
+    config = tmp_path / "probe.json"
+    config.write_text('{"crasher": "mandatory"}')
+    args = [
+        "plan",
+        "--stack",
+        "crm-prod",
+        "--project-dir",
+        str(REPO),
+        "--quiet",
+        "--policy-pack",
+        str(PROBE),
+        "--policy-config",
+        str(config),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 3
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].endswith(
+        "policy 'crasher' failed: ZeroDivisionError: division by zero (a bug in the policy pack)"
+    )
+    assert "Traceback" not in result.stderr
+    DEBUG.enabled = True
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        DEBUG.enabled = False
+    assert result.exit_code == 3
+    assert "Traceback" in result.stderr
