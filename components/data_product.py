@@ -250,7 +250,7 @@ def _dataflow(b: _Build, t: DataflowFlexTemplate) -> None:
 
     out = b.tables[t.output_port]
     wiring = PipelineWiring(
-        input_subscription=b.pubsub[t.input_port].subscription.id,
+        input_subscription=b.pubsub[t.input_port].subscription_path,
         output_table=table_ref(out.project, out.dataset_id, out.table_id),
         side_inputs={
             f"{conv.sql_name(name)}_table": table_ref(ref.project, ref.dataset_id, ref.resource_id)

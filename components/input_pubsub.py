@@ -32,11 +32,21 @@ class PubSubInputPortArgs:
     project_number: pulumi.Input[str]  # names the Pub/Sub service agent
 
 
+def _path(
+    project: str,
+    kind: str,
+    resource: gcp.pubsub.Topic | gcp.pubsub.Schema | gcp.pubsub.Subscription,
+) -> pulumi.Output[str]:
+    """`projects/<p>/<kind>/<name>`, known at preview (the names are inputs)."""
+    return resource.name.apply(lambda name: f"projects/{project}/{kind}/{name}")
+
+
 class PubSubInputPort(pulumi.ComponentResource):
     topic: gcp.pubsub.Topic
     subscription: gcp.pubsub.Subscription
     dead_letter_topic: gcp.pubsub.Topic
     dead_letter_subscription: gcp.pubsub.Subscription
+    subscription_path: pulumi.Output[str]  # `projects/<p>/subscriptions/<name>`, known at preview
 
     def __init__(
         self, name: str, args: PubSubInputPortArgs, opts: pulumi.ResourceOptions | None = None
@@ -67,7 +77,10 @@ class PubSubInputPort(pulumi.ComponentResource):
             kms_key_name=kms,
             message_retention_duration=_days(port.message_retention_days),
             message_storage_policy=storage,
-            schema_settings={"schema": self.schema.id, "encoding": "JSON"},
+            schema_settings={
+                "schema": _path(at.project, "schemas", self.schema),
+                "encoding": "JSON",
+            },
             opts=stateful(self, at.protect),
         )
         self.dead_letter_topic = gcp.pubsub.Topic(
@@ -85,13 +98,13 @@ class PubSubInputPort(pulumi.ComponentResource):
             f"{name}-subscription",
             name=conv.pipeline_subscription(at.product, port.name),
             project=at.project,
-            topic=self.topic.id,
+            topic=_path(at.project, "topics", self.topic),
             labels=labels,
             ack_deadline_seconds=port.ack_deadline_seconds,
             message_retention_duration=_days(port.message_retention_days),
             retry_policy={"minimum_backoff": "10s", "maximum_backoff": "600s"},
             dead_letter_policy={
-                "dead_letter_topic": self.dead_letter_topic.id,
+                "dead_letter_topic": _path(at.project, "topics", self.dead_letter_topic),
                 "max_delivery_attempts": port.max_delivery_attempts,
             },
             expiration_policy=never_expire,
@@ -101,7 +114,7 @@ class PubSubInputPort(pulumi.ComponentResource):
             f"{name}-dlq-subscription",
             name=conv.dead_letter_topic(at.product, port.name),
             project=at.project,
-            topic=self.dead_letter_topic.id,
+            topic=_path(at.project, "topics", self.dead_letter_topic),
             labels=internal,
             ack_deadline_seconds=60,
             message_retention_duration=DEAD_LETTER_RETENTION,
@@ -138,6 +151,7 @@ class PubSubInputPort(pulumi.ComponentResource):
                 member=args.identity,
                 opts=iam(self),
             )
+        self.subscription_path = _path(at.project, "subscriptions", self.subscription)
         self.register_outputs(
             {
                 "topic": self.topic.id,

@@ -240,7 +240,10 @@ class TopicOutputPort(pulumi.ComponentResource):
             kms_key_name=at.kms_key,
             message_retention_duration=f"{port.message_retention_days * 86400}s",
             message_storage_policy={"allowed_persistence_regions": [at.region]},
-            schema_settings={"schema": schema.id, "encoding": "JSON"},
+            schema_settings={
+                "schema": schema.name.apply(lambda n: f"projects/{at.project}/schemas/{n}"),
+                "encoding": "JSON",
+            },
             opts=stateful(self, at.protect),
         )
         for key, member in _readers(port.consumers, None, ()).items():

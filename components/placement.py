@@ -5,6 +5,7 @@ to it. Both are complete when made; no part fills in another's fields."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pulumi
 
@@ -60,3 +61,25 @@ class StorageRef:
 def table_resource_name(project: str, dataset: str, table: str) -> str:
     """Full resource name used by Dataplex for a BigQuery table."""
     return f"//bigquery.googleapis.com/projects/{project}/datasets/{dataset}/tables/{table}"
+
+
+T = TypeVar("T")
+
+
+def known_after(value: T, *resources: pulumi.Resource) -> pulumi.Output[T]:
+    """`value`, known at preview, but ordered after `resources` are created.
+
+    A service account's email, a topic's or subscription's path: the cloud would
+    compute them, yet they follow from inputs. Reading them off the resource leaves
+    them unknown in a preview of the first `up`, so every grant that names them would
+    be undecidable for the policy pack; building them here keeps them known while
+    the dependency still orders creation.
+    """
+
+    async def resolved() -> T:
+        return value
+
+    async def known() -> bool:
+        return True
+
+    return pulumi.Output(set(resources), resolved(), known())

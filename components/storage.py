@@ -13,7 +13,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from components.options import child, iam, stateful
-from components.placement import Placement, StorageRef
+from components.placement import Placement, StorageRef, known_after
 from model import conventions as conv
 
 # Project-level roles every product identity needs to run queries and jobs.
@@ -72,7 +72,8 @@ class ProductStorage(pulumi.ComponentResource):
                 **who,
                 opts=iam(self, depends_on=[self.service_account]),
             )
-        identity = self.service_account.email.apply(lambda e: f"serviceAccount:{e}")
+        email = at.service_account_email
+        identity = known_after(f"serviceAccount:{email}", self.service_account)
         for role in PROJECT_ROLES:
             gcp.projects.IAMMember(
                 f"{name}-sa-{role.rsplit('.', 1)[-1].lower()}",
@@ -84,7 +85,9 @@ class ProductStorage(pulumi.ComponentResource):
         self.ref = StorageRef(
             dataset_id=self.dataset.dataset_id,
             identity=identity,
-            service_account_name=self.service_account.name,
+            service_account_name=known_after(
+                f"projects/{at.project}/serviceAccounts/{email}", self.service_account
+            ),
         )
         self.register_outputs(
             {

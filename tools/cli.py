@@ -104,6 +104,14 @@ def plan(
     ] = None,
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
     quiet: Annotated[bool, typer.Option("--quiet", help="Summary and violations only")] = False,
+    resolved: Annotated[
+        bool,
+        typer.Option(
+            "--resolved",
+            help="Resolve every value the cloud computes (emails, ids) instead of leaving "
+            "them unknown as a preview of a first `up` does",
+        ),
+    ] = False,
 ) -> None:
     """Offline `pulumi preview --policy-pack`: run the program under mocks, then the pack."""
     from tools.plan.commands import run_plan_command
@@ -119,6 +127,7 @@ def plan(
         out,
         err,
         debug=DEBUG.enabled,
+        resolved=resolved,
     )
     raise typer.Exit(code)
 

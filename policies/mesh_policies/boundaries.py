@@ -10,7 +10,7 @@ from pulumi_policy import (
 )
 
 from mesh_policies.common import VERSIONED, labels_of
-from mesh_policies.stack_index import Grant, StackIndex
+from mesh_policies.stack_index import UNKNOWN_MEMBER, Grant, StackIndex
 
 WRITE_ROLES = frozenset(
     {
@@ -44,7 +44,12 @@ def _consumers_read_ports(args: StackValidationArgs, report: ReportViolation) ->
         if g.target_kind == "project" or g.role in WRITE_ROLES:
             continue  # project roles are the platform's; writes are owner-only-writes'
         owner = _target_owner(index, g)
-        if owner is None or g.member == "view" or index.is_insider(g.member, owner):
+        if owner is None or g.member == "view":
+            continue
+        if g.member == UNKNOWN_MEMBER:
+            index.undecided(g)
+            continue
+        if index.is_insider(g.member, owner):
             continue
         where = f"{g.resource.name} grants {g.member}"
         if g.target_kind in ("table", "rows"):
@@ -83,6 +88,7 @@ def _consumers_read_ports(args: StackValidationArgs, report: ReportViolation) ->
                 f"of {owner}.",
                 g.resource.urn,
             )
+    index.finish()
 
 
 consumers_read_output_ports_only = StackValidationPolicy(
@@ -102,6 +108,9 @@ def _owner_only_writes(args: StackValidationArgs, report: ReportViolation) -> No
         owner = _target_owner(index, g)
         if owner is None:
             continue
+        if g.member == UNKNOWN_MEMBER:
+            index.undecided(g)
+            continue
         if not index.is_insider(g.member, owner):
             report(
                 f"{g.resource.name} grants {g.role} to {g.member} on {owner}'s "
@@ -109,6 +118,7 @@ def _owner_only_writes(args: StackValidationArgs, report: ReportViolation) -> No
                 "its data.",
                 g.resource.urn,
             )
+    index.finish()
 
 
 owner_only_writes = StackValidationPolicy(

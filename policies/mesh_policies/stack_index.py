@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pulumi_policy import PolicyResource
+from pulumi_policy.proxy import UnknownValueError
 
 from mesh_policies.common import (
     DATAPLEX_PRODUCT,
@@ -25,6 +26,17 @@ from mesh_policies.common import (
     roles_of,
 )
 from mesh_policies.conventions import LABEL_PRODUCT, is_identity_of
+
+UNKNOWN_MEMBER = "(known after deployment)"
+
+
+class Undecided(UnknownValueError):
+    """Raised at the end of a policy that decided everything else: the analyzer reports
+    it as advisory, after the violations the policy found."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("string", [])
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class StackIndex:
     tables: dict[tuple[str, str, str], PolicyResource] = field(default_factory=dict)
     topics: dict[str, PolicyResource] = field(default_factory=dict)
     owners: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    _undecided: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
@@ -99,28 +112,60 @@ class StackIndex:
         return is_identity_of(member, product) or member in self.owners.get(product, ())
 
     def grants(self) -> Iterator[Grant]:
+        """Every grant of the stack. A grant whose principals are unknown until deployment
+        (a preview of its creation) yields one Grant with member UNKNOWN_MEMBER; a policy
+        that needs the member calls `undecided(grant)` and `finish()` at its end."""
         for r in self.resources:
-            t, p = r.resource_type, r.props
-            if t == TABLE_IAM:
-                target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
-                for m in members_of(t, p):
-                    yield Grant(r, m, str(p.get("role")), "table", target)
-            elif t == DATASET_ACCESS:
-                target = (str(p.get("project", "")), str(p.get("datasetId")))
-                if p.get("view"):
-                    view = p.get("view")
-                    yield Grant(r, "view", "READER", "dataset", target, view)
-                for m in members_of(t, p):
-                    yield Grant(r, m, str(p.get("role", "")), "dataset", target)
-            elif t == ROW_ACCESS:
-                target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
-                for m in members_of(t, p):
-                    yield Grant(r, m, f"ROW:{p.get('filterPredicate')}", "rows", target)
-            elif is_iam_grant(t):
+            try:
+                found = list(self._grants_of(r))
+            except UnknownValueError:
+                found = self._unknown_grants_of(r)
+            yield from found
+
+    def _grants_of(self, r: PolicyResource) -> Iterator[Grant]:
+        t, p = r.resource_type, r.props
+        if t == TABLE_IAM:
+            target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+            for m in members_of(t, p):
+                yield Grant(r, m, str(p.get("role")), "table", target)
+        elif t == DATASET_ACCESS:
+            target = (str(p.get("project", "")), str(p.get("datasetId")))
+            if p.get("view"):
+                view = p.get("view")
+                yield Grant(r, "view", "READER", "dataset", target, view)
+            for m in members_of(t, p):
+                yield Grant(r, m, str(p.get("role", "")), "dataset", target)
+        elif t == ROW_ACCESS:
+            target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+            for m in members_of(t, p):
+                yield Grant(r, m, f"ROW:{p.get('filterPredicate')}", "rows", target)
+        elif is_iam_grant(t):
+            kind, target = self._iam_target(t, p)
+            for m in members_of(t, p):
+                for role in roles_of(p):
+                    yield Grant(r, m, role, kind, target)
+
+    def _unknown_grants_of(self, r: PolicyResource) -> list[Grant]:
+        """The grant as far as it is known: its role and target, the member unknown."""
+        t, p = r.resource_type, r.props
+        try:
+            if is_iam_grant(t):
                 kind, target = self._iam_target(t, p)
-                for m in members_of(t, p):
-                    for role in roles_of(p):
-                        yield Grant(r, m, role, kind, target)
+                return [Grant(r, UNKNOWN_MEMBER, role, kind, target) for role in roles_of(p)]
+            target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+            return [Grant(r, UNKNOWN_MEMBER, str(p.get("role", "")), "table", target)]
+        except UnknownValueError:
+            return [Grant(r, UNKNOWN_MEMBER, UNKNOWN_MEMBER, "other", ())]
+
+    def undecided(self, grant: Grant) -> None:
+        self._undecided.append(grant.resource.name)
+
+    def finish(self) -> None:
+        """After a policy decided all it could: say which resources it could not."""
+        if self._undecided:
+            names = ", ".join(sorted(set(self._undecided)))
+            self._undecided.clear()
+            raise Undecided(f"principals of {names} are known only after deployment")
 
     @staticmethod
     def _iam_target(t: str, p: Mapping[str, Any]) -> tuple[str, tuple[str, ...]]:

@@ -53,6 +53,7 @@ def plan_stack(
     products_dir: Path | None = None,
     extra_config: dict[str, str] | None = None,
     transform: Transform | None = None,
+    preview: bool = False,
 ) -> ProgramRun:
     extra = dict(extra_config or {})
     if products_dir is not None:
@@ -65,6 +66,7 @@ def plan_stack(
         before_program=(lambda: pulumi.runtime.register_stack_transformation(transform))
         if transform
         else None,
+        preview=preview,
     )
 
 

@@ -330,10 +330,13 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("preview", [True, False], ids=["preview", "resolved"])
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.policy}-{i}" for i, c in enumerate(CASES)])
 def test_policy_catches_its_violation(
-    case: Case, pack: LoadedPack, crm_outputs: Mapping[str, Any], products: Path
+    case: Case, preview: bool, pack: LoadedPack, crm_outputs: Mapping[str, Any], products: Path
 ) -> None:
+    """Every violation fires both in a preview of a first `up` (computed values unknown)
+    and with every value resolved."""
     if case.spec is not None:
         case.spec(products)
     run: ProgramRun = plan_stack(
@@ -342,6 +345,7 @@ def test_policy_catches_its_violation(
         products_dir=products if case.spec else None,
         extra_config=dict(case.config or {}),
         transform=case.transform,
+        preview=preview,
     )
     violations = [v for v in check(pack, run, case.pack_config) if v.policy == case.policy]
     assert violations, f"{case.policy} did not fire"

@@ -39,6 +39,7 @@ def run_plan_command(
     out: Console,
     err: Console,
     debug: bool = False,
+    resolved: bool = False,
 ) -> int:
     def progress(message: str) -> None:
         err.print(f"… {message}", style="dim", markup=False, highlight=False)
@@ -56,6 +57,7 @@ def run_plan_command(
             pack_dir=pack_dir.resolve() if pack_dir else None,
             pack_config=pack_config,
             progress=progress,
+            preview=not resolved,
         )
     except SpecError as exc:
         for issue in exc.issues:
@@ -79,7 +81,12 @@ def run_plan_command(
             err.print(line.removeprefix(here), markup=False)
         return EXIT_INVALID
 
-    out.print(f"Previewing stack {stack} (offline: mocks, no cloud)", markup=False)
+    mode = (
+        "every computed value resolved"
+        if resolved
+        else "computed values unknown, as a first preview"
+    )
+    out.print(f"Previewing stack {stack} (offline: mocks, no cloud; {mode})", markup=False)
     if not quiet:
         for line in tree_lines(result.run.resources, f"data-mesh-{stack}"):
             out.print(line, markup=False, highlight=False)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pulumi
+from pulumi.output import UNKNOWN, Unknown
 from pulumi.runtime import rpc
 
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
@@ -21,7 +22,10 @@ def project_number(project: str) -> str:
 
 
 def unwrap_secrets(value: Any) -> Any:
-    """Deserialized properties with secret wrappers replaced by their values."""
+    """Deserialized properties with secret wrappers replaced by their values, and unknown
+    values as the engine's unknown sentinel (what an analyzer receives for them)."""
+    if isinstance(value, Unknown):
+        return rpc.UNKNOWN
     if isinstance(value, dict):
         if value.get(rpc._special_sig_key) == rpc._special_secret_sig:
             return unwrap_secrets(value.get("value"))
@@ -41,11 +45,15 @@ class GcpMocks(pulumi.runtime.Mocks):
         default_project: str,
         default_region: str,
         stack_outputs: Callable[[str], Mapping[str, Any]],
+        preview: bool = False,
     ) -> None:
-        """`stack_outputs(name)` returns the outputs of a referenced stack."""
+        """`stack_outputs(name)` returns the outputs of a referenced stack. With `preview`,
+        resources answer as in a real preview of their creation: the inputs (and the
+        provider's defaults) are known, every value the cloud computes is unknown."""
         self.default_project = default_project
         self.default_region = default_region
         self.stack_outputs = stack_outputs
+        self.preview = preview
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> Any:
         if args.token == GET_PROJECT:
@@ -66,7 +74,21 @@ class GcpMocks(pulumi.runtime.Mocks):
             if handler
             else (f"{args.name}-id", {})
         )
+        if self.preview:
+            return "", {"project": project, **inputs, **_unknown_unless_input(extra, inputs)}
         return rid, {"project": project, **inputs, **extra}
+
+
+def _unknown_unless_input(computed: dict[str, Any], inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Computed outputs as a preview sees them: an echoed input stays, the rest is unknown."""
+    out: dict[str, Any] = {}
+    for key, value in computed.items():
+        given = inputs.get(key)
+        if isinstance(value, dict) and isinstance(given, dict):
+            out[key] = {**given, **_unknown_unless_input(value, given)}
+        else:
+            out[key] = value if given == value else UNKNOWN
+    return out
 
 
 Computed = Callable[[str, dict[str, Any], str, str], tuple[str, dict[str, Any]]]

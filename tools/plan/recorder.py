@@ -15,6 +15,20 @@ from tools.plan.mocks import unwrap_secrets
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
+UNKNOWN_SHOWN = "[unknown]"  # as `pulumi preview` shows a value known only after `up`
+
+
+def shown(value: Any) -> Any:
+    """Inputs for people and tools: the engine's unknown sentinel as `[unknown]`."""
+    if value == rpc.UNKNOWN:
+        return UNKNOWN_SHOWN
+    if isinstance(value, dict):
+        return {k: shown(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shown(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class RecordedResource:
     urn: str
@@ -45,7 +59,7 @@ class RecordedResource:
             "deleteBeforeReplace": self.delete_before_replace,
             "retainOnDelete": self.retain_on_delete,
             "dependencies": list(self.dependencies),
-            "inputs": self.inputs,
+            "inputs": shown(self.inputs),
         }
 
 

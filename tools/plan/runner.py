@@ -39,6 +39,7 @@ class ProgramRun:
     config: StackConfig
     resources: list[RecordedResource]
     outputs: dict[str, Any]
+    preview: bool = False  # computed values unknown, as in a preview of a first `up`
 
     def context(self) -> StackContext:
         """What the engine tells a policy pack about this stack."""
@@ -62,8 +63,12 @@ def run_program(
     stack_outputs: Callable[[str], Mapping[str, Any]] | None = None,
     before_program: Callable[[], None] | None = None,
     on_record: Callable[[int], None] | None = None,
+    preview: bool = False,
 ) -> ProgramRun:
     """Run `project_dir/__main__.py` for `stack` and record it.
+
+    `preview`: plan as `pulumi preview` does for resources being created: inputs are
+    known, every value the cloud computes (emails, ids, self links) is unknown.
 
     `before_program` runs inside the mocked runtime just before the program (tests
     use it to register stack transformations that simulate a faulty component).
@@ -78,6 +83,7 @@ def run_program(
         default_project=values.get("gcp:project", "project"),
         default_region=values.get("gcp:region", "us-central1"),
         stack_outputs=resolve,
+        preview=preview,
     )
     main = project_dir / "__main__.py"
     with isolated():
@@ -90,8 +96,9 @@ def run_program(
             secret_keys=config.secret_keys,
             mocks=mocks,
             on_record=on_record,
+            preview=preview,
         )
-    return ProgramRun(stack, config, resources, outputs)
+    return ProgramRun(stack, config, resources, outputs, preview)
 
 
 def record(
@@ -103,6 +110,7 @@ def record(
     config: Mapping[str, str] | None = None,
     secret_keys: Sequence[str] = (),
     on_record: Callable[[int], None] | None = None,
+    preview: bool = False,
 ) -> tuple[list[RecordedResource], dict[str, Any]]:
     """Run `program` under mocks with a recording monitor: every resource it
     registered (in URN order) and the stack's outputs.
@@ -117,10 +125,10 @@ def record(
         loop.set_exception_handler(lambda _loop, _context: None)
         asyncio.set_event_loop(loop)
         try:
-            runtime_settings.reset_options(project=project, stack=stack, preview=False)
+            runtime_settings.reset_options(project=project, stack=stack, preview=preview)
             set_all_config(dict(config or {}), list(secret_keys))
             monitor = RecordingMonitor(mocks, on_record)
-            set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+            set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
             try:
                 loop.run_until_complete(run_pulumi_func(program))
             except pulumi.RunError as exc:
@@ -233,9 +241,11 @@ def plan_with_references(
     *,
     extra_config: Mapping[str, str] | None = None,
     progress: Callable[[str], None] | None = None,
+    preview: bool = False,
 ) -> ProgramRun:
     """Plan the stacks `stack` references first (depth first), then `stack` itself,
-    answering its StackReferences with their outputs."""
+    answering its StackReferences with their outputs (what their registries export is
+    known at preview: inputs of theirs, not computed values)."""
     runs: dict[str, ProgramRun] = {}
 
     def visit(name: str, path: tuple[str, ...], named_by: SpecIssue | None) -> ProgramRun:
@@ -269,6 +279,7 @@ def plan_with_references(
                 name,
                 extra_config=extra_config,
                 on_record=_every(1000, name, progress) if progress else None,
+                preview=preview,
                 stack_outputs=lambda ref, o=outputs: _known(o, ref),  # type: ignore[misc]
             )
         return runs[name]

@@ -50,6 +50,7 @@ def plan(
     pack_dir: Path | None = None,
     pack_config: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    preview: bool = True,
 ) -> PlanResult:
     extra = {"data-mesh:productsDir": str(products_dir.resolve())} if products_dir else None
     resolved = None
@@ -63,7 +64,9 @@ def plan(
         if issues:
             raise SpecError(issues)
     start = time.perf_counter()
-    run = plan_with_references(project_dir, stack, extra_config=extra, progress=progress)
+    run = plan_with_references(
+        project_dir, stack, extra_config=extra, progress=progress, preview=preview
+    )
     program_s = time.perf_counter() - start
     if pack_dir is None or resolved is None:
         return PlanResult(run, seconds_program=program_s)
