@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from model.bundle import Edge, ProductBundle
 from model.checks import check_product
 from model.errors import SpecError, SpecIssue, field_path
 from model.files import FileProblem, read_text
+from model.governance import check_governance
+from model.lineage import PortLineage, mesh_lineage
 from model.messages import describe
 from model.product import (
     RESERVED_PRODUCT_IDS,
@@ -35,6 +38,11 @@ class Mesh:
     products: Mapping[str, ProductBundle]
     order: tuple[str, ...]  # topological: producers before consumers
     edges: tuple[Edge, ...]
+
+    @cached_property
+    def lineage(self) -> dict[tuple[str, str], PortLineage]:
+        """Column-level lineage of every output port (model/lineage.py), computed once."""
+        return mesh_lineage(self.products)
 
     def __getitem__(self, product_id: str) -> ProductBundle:
         return self.products[product_id]
@@ -103,7 +111,11 @@ def load_mesh(products_dir: Path) -> Mesh:
     order, cycle_issues = _topological_order(by_id, edges)
     if cycle_issues:
         raise SpecError(cycle_issues)
-    return Mesh(products_dir, by_id, order, tuple(sorted(edges)))
+    mesh = Mesh(products_dir, by_id, order, tuple(sorted(edges)))
+    governance = check_governance(mesh.products, mesh.lineage)
+    if governance:
+        raise SpecError(governance)
+    return mesh
 
 
 def load_product(path: Path) -> tuple[ProductBundle | None, list[SpecIssue]]:

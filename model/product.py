@@ -198,6 +198,12 @@ class DataflowFlexTemplate(StrictModel):
         Annotated[str, StringConstraints(max_length=1024)],
     ] = Field(default_factory=dict)
     max_workers: int = Field(ge=1, le=1000)
+    lineage: dict[Column, list[Annotated[str, StringConstraints(max_length=255)]]] = Field(
+        default_factory=dict,
+        description="Output column -> the input columns it derives from, as "
+        "`<input port>.<column>` (nested: `<port>.<record>.<field>`); [] for values the "
+        "pipeline computes from no input column. Every output column is declared.",
+    )
     machine_type: Annotated[
         str,
         StringConstraints(
@@ -260,7 +266,15 @@ class _OutputBase(StrictModel):
     )
 
 
-class TableOutput(_OutputBase):
+class _Declassifiable(_OutputBase):
+    declassify: dict[Column, Text] = Field(
+        default_factory=dict,
+        description="Column -> why it may be less sensitive than the columns it derives "
+        "from (e.g. hashed, aggregated over at least 20 people); reported by the plan",
+    )
+
+
+class TableOutput(_Declassifiable):
     kind: Literal["table"]
     partitioning: Partitioning | None = None
     clustering: list[Column] = Field(default_factory=list, max_length=4)
@@ -270,7 +284,7 @@ class TableOutput(_OutputBase):
     )
 
 
-class ViewOutput(_OutputBase):
+class ViewOutput(_Declassifiable):
     kind: Literal["view"]
     tenant_column: Column | None = None
 
@@ -284,6 +298,12 @@ OutputPort = Annotated[TableOutput | ViewOutput | TopicOutput, Field(discriminat
 
 
 # ---- the product -------------------------------------------------------------------
+
+
+class CrossTenant(StrictModel):
+    """A product that combines the rows of several tenants, on purpose."""
+
+    reason: Text = Field(description="Why the product aggregates across tenants")
 
 
 class Product(StrictModel):
@@ -301,6 +321,11 @@ class Product(StrictModel):
     input_ports: list[InputPort] = Field(default_factory=list)
     transformation: Transformation
     output_ports: list[OutputPort] = Field(min_length=1)
+    cross_tenant: CrossTenant | None = Field(
+        default=None,
+        description="Set when the product aggregates across tenants: its ports then carry "
+        "no tenant column and are never served to tenant groups",
+    )
 
     def output_port(self, name: str) -> TableOutput | ViewOutput | TopicOutput | None:
         return next((p for p in self.output_ports if p.name == name), None)

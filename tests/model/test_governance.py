@@ -1,0 +1,151 @@
+"""Tenancy and classification follow the lineage: validation stops a port that
+loses its tenant or declassifies personal data, and lets the honest variants through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from model import load_mesh
+from tests.helpers import edit_yaml
+from tools.cli import app
+
+ANALYTICS = "iot-analytics/product.yaml"
+CLIMATE_SQL = "iot-analytics/sql/climate_daily.sql"
+CLIMATE_CONTRACT = "iot-analytics/contracts/climate-daily.odcs.yaml"
+TELEMETRY = "iot-telemetry/product.yaml"
+
+
+def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        text = (root / rel).read_text()
+        assert old in text, (rel, old)
+        (root / rel).write_text(text.replace(old, new))
+
+    return apply
+
+
+def _climate_port(change: Callable[[dict], None]) -> Callable[[Path], None]:  # type: ignore[type-arg]
+    return lambda root: edit_yaml(root / ANALYTICS, lambda d: change(d["output_ports"][1]))
+
+
+def _also(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        for step in steps:
+            step(root)
+
+    return apply
+
+
+def _pii_column(classification: str, declassify: bool) -> Callable[[Path], None]:
+    """climate-daily serves the tenant's contact e-mail (pii upstream)."""
+    steps = [
+        _replace(
+            CLIMATE_SQL,
+            "  cu.name AS tenant_name,",
+            "  cu.name AS tenant_name,\n  ANY_VALUE(cu.contact_email) AS contact,",
+        ),
+        _replace(
+            CLIMATE_CONTRACT,
+            "      - {name: building,",
+            "      - {name: contact, logicalType: string, classification: "
+            f'{classification}, description: "Contact."}}\n      - {{name: building,',
+        ),
+    ]
+    if declassify:
+        steps.append(_climate_port(lambda p: p.update(declassify={"contact": "tenant's own"})))
+    return _also(*steps)
+
+
+HARMFUL = [
+    (
+        "no-tenant-column",
+        _climate_port(lambda p: p.pop("tenant_column")),
+        "output_ports[1].tenant_column",
+        "reads tenant-scoped",
+    ),
+    (
+        "constant-tenant",
+        _replace(CLIMATE_SQL, "  m.tenant_id,\n", "  'acme' AS tenant_id,\n"),
+        "output_ports[1].tenant_column",
+        "is a constant",
+    ),
+    (
+        "other-column-as-tenant",
+        _replace(CLIMATE_SQL, "  m.tenant_id,\n", "  m.device_id AS tenant_id,\n"),
+        "output_ports[1].tenant_column",
+        "derives from iot-telemetry.metrics.device_id",
+    ),
+    (
+        "cross-tenant-keeps-tenant-column",
+        lambda root: edit_yaml(
+            root / ANALYTICS, lambda d: d.update(cross_tenant={"reason": "fleet-wide benchmarks"})
+        ),
+        "output_ports[0].tenant_column",
+        "is cross_tenant",
+    ),
+    (
+        "pii-declassified-silently",
+        _pii_column("internal", declassify=False),
+        "output_ports[1].contract",
+        "derives from pii column customers.customers.contact_email",
+    ),
+    (
+        "pipeline-lineage-missing",
+        _replace(TELEMETRY, "    ingested_at: []\n", ""),
+        "transformation.lineage",
+        "declare where ingested_at",
+    ),
+    (
+        "pipeline-lineage-unknown-column",
+        _replace(
+            TELEMETRY, "tenant_id: [device-tenants.tenant_id]", "tenant_id: [device-tenants.owner]"
+        ),
+        "transformation.lineage.tenant_id[0]",
+        "has no column 'owner'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "change", "field", "message"), HARMFUL, ids=[h[0] for h in HARMFUL]
+)
+def test_harmful_change_is_stopped(
+    case: str, change: Callable[[Path], None], field: str, message: str, products: Path
+) -> None:
+    change(products)
+    result = CliRunner().invoke(app, ["validate", "--products-dir", str(products)])
+    assert result.exit_code == 2, result.stdout
+    assert any(f": {field}: " in line and message in line for line in result.stderr.splitlines()), (
+        result.stderr
+    )
+
+
+NEAR_MISSES = [
+    (
+        "cross-tenant-without-tenant-columns",
+        lambda root: edit_yaml(
+            root / ANALYTICS,
+            lambda d: (
+                d.update(cross_tenant={"reason": "fleet-wide benchmarks"}),
+                [p.pop("tenant_column", None) for p in d["output_ports"]],
+            ),
+        ),
+    ),
+    ("pii-kept-pii", _pii_column("pii", declassify=False)),
+    ("pii-declassified-with-reason", _pii_column("internal", declassify=True)),
+    (
+        "tenant-column-renamed-in-sql",
+        _replace(CLIMATE_SQL, "  m.tenant_id,\n", "  m.tenant_id AS tenant_id,\n"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "change"), NEAR_MISSES, ids=[n[0] for n in NEAR_MISSES])
+def test_near_miss_stays_valid(case: str, change: Callable[[Path], None], products: Path) -> None:
+    change(products)
+    mesh = load_mesh(products)
+    assert ("iot-analytics", "climate-daily") in mesh.lineage
