@@ -52,6 +52,7 @@ from components.transform_scheduled_query import (
 from components.transform_views import ViewsTransformation, ViewsTransformationArgs
 from model import ProductBundle
 from model import conventions as conv
+from model.governance import PortFacts
 from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
@@ -78,6 +79,7 @@ class DataProductArgs:
         default_factory=dict
     )
     template_metadata: Mapping[str, Any] = field(default_factory=dict)  # metadata.json
+    facts: Mapping[str, PortFacts] = field(default_factory=dict)  # output port -> lineage facts
 
 
 def placement_of(bundle: ProductBundle, settings: StackSettings) -> Placement:
@@ -216,6 +218,7 @@ def _table_output(b: _Build, port: TableOutput) -> None:
             b.storage.identity,
             tuple(settings.tenants),
             settings.policy_tags,
+            b.args.facts.get(port.name),
         ),
         b.opts(),
     ).table
@@ -315,6 +318,7 @@ def _views(b: _Build, t: Views) -> None:
                 b.storage.dataset_id,
                 render_sql(sql, b.resolved(sql)),
                 tuple(b.args.settings.tenants),
+                b.args.facts.get(port.name),
             ),
             b.opts(),
         ).view

@@ -28,6 +28,7 @@ from components.protobuf import proto_schema
 from components.tenancy import row_access_policies
 from model import conventions as conv
 from model.contract import BigQueryField, Contract
+from model.governance import PortFacts
 from model.product import TableOutput, TopicOutput, ViewOutput
 from model.stack_settings import Tenant
 
@@ -37,9 +38,13 @@ _MS_PER_DAY = 86_400_000
 
 
 def port_props(
-    contract: Contract, tenant_column: str | None, tenants: Sequence[Tenant]
+    contract: Contract,
+    tenant_column: str | None,
+    tenants: Sequence[Tenant],
+    facts: PortFacts | None = None,
 ) -> dict[str, Any]:
-    """What a port component tells the policy pack about itself (component inputs)."""
+    """What a port component tells the policy pack about itself (component inputs): the
+    contract's facts, the stack's tenants, and what the lineage says (model/governance.py)."""
     retention = contract.sla("retention")
     days = None
     if retention is not None and str(retention[1] or "d").lower() in {"d", "day", "days"}:
@@ -48,13 +53,12 @@ def port_props(
         "contractId": contract.id,
         "contractVersion": contract.version,
         "tenantColumn": tenant_column,
-        "tenants": (
-            [{"id": t.id, "group": t.group} for t in tenants] if tenant_column is not None else []
-        ),
+        "tenants": [{"id": t.id, "group": t.group} for t in tenants],
         "classifiedColumns": {
             f.name: f.classification for f in contract.fields if f.classification
         },
         "retentionDays": days,
+        **(facts.to_inputs() if facts is not None else PortFacts((), None, {}, {}).to_inputs()),
     }
 
 
@@ -76,14 +80,21 @@ def contract_labels(contract: Contract) -> dict[str, str]:
     }
 
 
-def table_schema(fields: tuple[BigQueryField, ...], policy_tags: Mapping[str, str]) -> str:
-    """Contract columns as BigQuery schema JSON; classified columns get their policy tag."""
+def table_schema(
+    fields: tuple[BigQueryField, ...],
+    policy_tags: Mapping[str, str],
+    required: Mapping[str, str] | None = None,
+) -> str:
+    """Contract columns as BigQuery schema JSON; classified columns get their policy tag
+    (the classification the lineage requires, when it is stronger than the contract's)."""
+    required = required or {}
 
     def one(f: BigQueryField) -> dict[str, Any]:
         out = f.to_api()
         if f.fields:
             out["fields"] = [one(c) for c in f.fields]
-        tag = policy_tags.get(f.classification or "")
+        classification = required.get(f.name, f.classification or "")
+        tag = policy_tags.get(classification)
         if tag:
             out["policyTags"] = {"names": [tag]}
         return out
@@ -111,6 +122,7 @@ class TableOutputPortArgs:
     identity: pulumi.Input[str]  # the product's identity: sees every row (it writes them)
     tenants: Sequence[Tenant] = ()  # the stack's tenants, for multi-tenant ports
     policy_tags: Mapping[str, str] = field(default_factory=dict)  # classification -> tag
+    facts: PortFacts | None = None  # what the lineage says about the port
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,7 @@ class ViewOutputPortArgs:
     dataset_id: pulumi.Input[str]
     query: pulumi.Input[str]  # the view's SQL, placeholders resolved
     tenants: Sequence[Tenant] = ()
+    facts: PortFacts | None = None
 
 
 @dataclass(frozen=True)
@@ -158,14 +171,18 @@ class TableOutputPort(pulumi.ComponentResource):
         super().__init__(
             conv.TABLE_OUTPUT_PORT,
             name,
-            port_props(contract, port.tenant_column, args.tenants),
+            port_props(contract, port.tenant_column, args.tenants, args.facts),
             opts,
         )
         partitioning = port.partitioning
         self.table = gcp.bigquery.Table(
             f"{name}-table",
             **_port_table_args(at, port, contract, args.dataset_id),
-            schema=table_schema(contract.fields, args.policy_tags),
+            schema=table_schema(
+                contract.fields,
+                args.policy_tags,
+                args.facts.required_classifications if args.facts else None,
+            ),
             time_partitioning=(
                 {
                     "type": partitioning.type,
@@ -202,7 +219,7 @@ class ViewOutputPort(pulumi.ComponentResource):
         super().__init__(
             conv.VIEW_OUTPUT_PORT,
             name,
-            port_props(contract, port.tenant_column, args.tenants),
+            port_props(contract, port.tenant_column, args.tenants, args.facts),
             opts,
         )
         self.view = gcp.bigquery.Table(

@@ -12,6 +12,7 @@ import pulumi
 from components.data_product import DataProduct, DataProductArgs
 from components.references import PortReference, registry_port
 from model import Mesh
+from model.governance import port_facts
 from model.stack_settings import StackSettings
 
 REGISTRY_OUTPUT = "meshRegistry"
@@ -66,6 +67,11 @@ def build_mesh(
                 project_number=project_number,
                 federated_credentials=federated_credentials,
                 template_metadata=template_metadata.get(pid, {}),
+                facts={
+                    port.name: port_facts(mesh[pid], port.name, mesh.products, mesh.lineage)
+                    for port in mesh[pid].spec.output_ports
+                    if port.kind != "topic"
+                },
             ),
         )
     return {pid: product.registry for pid, product in built.items()}

@@ -20,8 +20,20 @@ from mesh_policies.ports import (
     single_dataset_grant_mechanism,
     time_series_partitioning,
 )
+from mesh_policies.privilege import (
+    dataset_authorizations,
+    no_authoritative_iam,
+    no_impersonation,
+    project_iam,
+    service_account_grantees,
+)
 from mesh_policies.sql_reads import sql_reads_declared_ports
-from mesh_policies.tenancy import pii_policy_tags, retention_vs_contract, tenant_isolation
+from mesh_policies.tenancy import (
+    declassified_columns,
+    pii_policy_tags,
+    retention_vs_contract,
+    tenant_isolation,
+)
 from mesh_policies.transfers import scheduled_query_hardening
 
 PACK_NAME = "data-mesh-governance"
@@ -50,4 +62,10 @@ POLICIES: list[Policy] = [
     naming,
     single_dataset_grant_mechanism,
     bucket_hardening,
+    declassified_columns,
+    project_iam,
+    no_authoritative_iam,
+    no_impersonation,
+    service_account_grantees,
+    dataset_authorizations,
 ]

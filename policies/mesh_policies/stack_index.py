@@ -62,6 +62,7 @@ class StackIndex:
     tables: dict[tuple[str, str, str], PolicyResource] = field(default_factory=dict)
     topics: dict[str, PolicyResource] = field(default_factory=dict)
     owners: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    products: set[str] = field(default_factory=set)  # the data products of the stack
     _undecided: list[str] = field(default_factory=list)
 
     @classmethod
@@ -76,6 +77,8 @@ class StackIndex:
                 index.tables[key] = r
             elif r.resource_type == TOPIC:
                 index.topics[str(p.get("name"))] = r
+            elif r.resource_type == PRODUCT:
+                index.products.add(r.name)
             elif r.resource_type == DATAPLEX_PRODUCT:
                 product = labels_of(p).get(LABEL_PRODUCT) or str(p.get("dataProductId"))
                 index.owners[product].update(f"group:{e}" for e in p.get("ownerEmails") or [])

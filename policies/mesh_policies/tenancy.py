@@ -8,7 +8,6 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
-    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -22,7 +21,13 @@ from mesh_policies.common import (
     schema_columns,
     walk_columns,
 )
-from mesh_policies.conventions import is_true_filter, parse_tenant_filter, tenant_filter
+from mesh_policies.conventions import (
+    email_of,
+    is_true_filter,
+    parse_tenant_filter,
+    product_of_identity,
+    tenant_filter,
+)
 from mesh_policies.stack_index import StackIndex
 
 
@@ -31,38 +36,60 @@ def _tenants_of(port: Mapping[str, Any]) -> dict[str, str]:
     return {str(x.get("id")): f"group:{x.get('group')}" for x in port.get("tenants") or []}
 
 
-def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
-    policies: dict[tuple[str, str, str], list[PolicyResource]] = {}
-    for r in args.resources:
-        if r.resource_type == ROW_ACCESS:
-            p = r.props
-            key = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
-            policies.setdefault(key, []).append(r)
-    tenant_members: set[str] = set()
-    for rows in policies.values():
-        for r in rows:
-            if parse_tenant_filter(str(r.props.get("filterPredicate") or "")) is not None:
-                tenant_members.update(str(g) for g in r.props.get("grantees") or [])
+def _key(p: Mapping[str, Any]) -> tuple[str, str, str]:
+    return (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
 
-    for port, r in _port_tables(args):
+
+def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
+    index = StackIndex.build(list(args.resources))
+    ports = _port_tables(args)
+    tenants: dict[str, str] = {}  # tenant id -> group
+    for port, _ in ports:
+        tenants.update(_tenants_of(port))
+    group_tenant = {group: tenant for tenant, group in tenants.items()}
+    _one_group_per_tenant(ports, index, report)
+    tables = {_key(r.props): (port, r) for port, r in ports}
+
+    for port, r in ports:
         column = port.get("tenantColumn")
-        if r.props.get("view") or not column:
+        scoped = list(port.get("tenantScopedInputs") or [])
+        cross = port.get("crossTenant")
+        if cross:
+            for g in index.grants():
+                if (
+                    g.target_kind == "table"
+                    and g.target == _key(r.props)
+                    and (g.member in group_tenant)
+                ):
+                    report(
+                        f"{g.resource.name} serves the cross-tenant port {r.name} to tenant "
+                        f"group {g.member}; cross-tenant data is never served to tenants.",
+                        g.resource.urn,
+                    )
             continue
-        tenants = _tenants_of(port)
-        tenant_members.update(tenants.values())
-        p = r.props
-        key = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
-        cols = {c.get("name"): c for c in schema_columns(p.get("schema"))}
+        if r.props.get("view"):
+            continue  # a view is filtered by the row access policies of the tables it reads
+        if scoped and not column:
+            report(
+                f"{r.name}: re-serves tenant-scoped {', '.join(scoped)} without a tenant "
+                "column and row access policies; every tenant would read every row.",
+                r.urn,
+            )
+            continue
+        if not column:
+            continue
+        cols = {c.get("name"): c for c in schema_columns(r.props.get("schema"))}
         if column not in cols or cols[column].get("mode") != "REQUIRED":
             report(f"{r.name}: multi-tenant table needs a REQUIRED {column} column.", r.urn)
         granted: dict[str, set[str]] = {}
-        for x in policies.get(key, []):
-            parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
-            if parsed is not None and parsed.column == column:
-                granted.setdefault(parsed.tenant, set()).update(
-                    str(g) for g in x.props.get("grantees") or []
-                )
-        for tenant, group in sorted(tenants.items()):
+        for x in args.resources:
+            if x.resource_type == ROW_ACCESS and _key(x.props) == _key(r.props):
+                parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
+                if parsed is not None and parsed.column == column:
+                    granted.setdefault(parsed.tenant, set()).update(
+                        str(g) for g in x.props.get("grantees") or []
+                    )
+        for tenant, group in sorted(_tenants_of(port).items()):
             if group not in granted.get(tenant, set()):
                 report(
                     f"{r.name}: no row access policy for tenant {tenant!r} granted to {group} "
@@ -70,23 +97,67 @@ def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> Non
                     r.urn,
                 )
 
-    for rows in policies.values():
-        for r in rows:
-            if not is_true_filter(str(r.props.get("filterPredicate") or "")):
-                continue
-            for grantee in r.props.get("grantees") or []:
-                if grantee in tenant_members or not str(grantee).startswith("serviceAccount:"):
+    # Every filter granted to a tenant is exactly that tenant's; TRUE only for products.
+    products = index.products
+    for x in args.resources:
+        if x.resource_type != ROW_ACCESS:
+            continue
+        predicate = str(x.props.get("filterPredicate") or "")
+        parsed = parse_tenant_filter(predicate)
+        target = tables.get(_key(x.props))
+        column = target[0].get("tenantColumn") if target else None
+        for grantee in [str(g) for g in x.props.get("grantees") or []]:
+            tenant = group_tenant.get(grantee)
+            if tenant is not None:
+                wanted_column = column or (parsed.column if parsed else "<tenant column>")
+                if (
+                    parsed is None
+                    or parsed.tenant != tenant
+                    or (column is not None and parsed.column != column)
+                ):
                     report(
-                        f"{r.name} gives {grantee} every row; only pipeline and product "
-                        "identities may read unfiltered.",
+                        f"{x.name} grants tenant {tenant!r} ({grantee}) the filter {predicate!r}; "
+                        f"a tenant's filter is exactly {tenant_filter(wanted_column, tenant)}.",
+                        x.urn,
+                    )
+            elif (is_true_filter(predicate) or parsed is None) and (
+                product_of_identity(grantee, products) is None
+            ):
+                report(
+                    f"{x.name} gives {grantee} the filter {predicate!r}; only the identities "
+                    "of data products may read rows unfiltered, and tenants read their own.",
+                    x.urn,
+                )
+
+
+def _one_group_per_tenant(ports: list, index: StackIndex, report: ReportViolation) -> None:  # type: ignore[type-arg]
+    """Each tenant reads through its own group, and no tenant group owns a product."""
+    seen: dict[str, str] = {}
+    reported: set[str] = set()
+    for port, r in ports:
+        for tenant, group in _tenants_of(port).items():
+            other = seen.setdefault(group, tenant)
+            if other != tenant and group not in reported:
+                reported.add(group)
+                report(
+                    f"tenants {other!r} and {tenant!r} share the group {email_of(group)}.", r.urn
+                )
+            for product, owners in index.owners.items():
+                if group in owners and group not in reported:
+                    reported.add(group)
+                    report(
+                        f"the tenant group {email_of(group)} of {tenant!r} also owns {product}: it "
+                        "would write and read every row.",
                         r.urn,
                     )
 
 
 tenant_isolation = StackValidationPolicy(
     name="tenant-isolation",
-    description="Every multi-tenant output table has a REQUIRED tenant column and a row access "
-    "policy per tenant of the stack; no tenant principal gets unfiltered rows.",
+    description="Tenant-scoped data is served only through a REQUIRED tenant column and a row "
+    "access policy per tenant of the stack, each tenant's filter exactly its own (parsed SQL); "
+    "TRUE only for product identities; one group per tenant, never an owner group; "
+    "cross-tenant ports never reach tenant groups.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_tenant_isolation,
 )
@@ -112,7 +183,10 @@ def _pii_tags(args: StackValidationArgs, report: ReportViolation) -> None:
     for port, table in _port_tables(args):
         if table.props.get("view"):
             continue
-        classified = dict(port.get("classifiedColumns") or {})
+        # What the lineage requires (the model's facts), else what the contract says.
+        classified = dict(
+            port.get("requiredClassifications") or port.get("classifiedColumns") or {}
+        )
         columns = dict(walk_columns(schema_columns(table.props.get("schema"))))
         for name, classification in classified.items():
             if str(classification).lower() not in sensitive:
@@ -120,8 +194,8 @@ def _pii_tags(args: StackValidationArgs, report: ReportViolation) -> None:
             tags = ((columns.get(name) or {}).get("policyTags") or {}).get("names") or []
             if not tags:
                 report(
-                    f"{table.name}: column {name} is classified {classification} by its "
-                    "contract; attach a policy tag (data-mesh:policyTags).",
+                    f"{table.name}: column {name} is {classification} by its contract or "
+                    "by what it derives from; attach a policy tag (data-mesh:policyTags).",
                     table.urn,
                 )
 
@@ -179,4 +253,23 @@ retention_vs_contract = StackValidationPolicy(
     "retention SLA promises.",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_retention,
+)
+
+
+def _declassified(args: StackValidationArgs, report: ReportViolation) -> None:
+    for port, table in _port_tables(args):
+        for column, reason in sorted(dict(port.get("declassified") or {}).items()):
+            report(
+                f"{table.name}: column {column} is declassified below what it derives from: "
+                f"{reason}",
+                table.urn,
+            )
+
+
+declassified_columns = StackValidationPolicy(
+    name="declassified-columns",
+    description="Columns a port declassifies below the sensitivity of what they derive from, "
+    "with the team's reason, for the governance team to review.",
+    enforcement_level=EnforcementLevel.ADVISORY,
+    validate=_declassified,
 )

@@ -37,7 +37,7 @@ def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
     assert code == 0
     # Progress goes to stderr: the referenced stack is planned first.
     assert stderr.index("planning crm-prod") < stderr.index("planning iot-prod")
-    assert "evaluating 22 policies over 172 resources" in stderr
+    assert "evaluating 28 policies over 172 resources" in stderr
     assert "├─ datamesh:index:DataProduct" in stdout
     assert "│  │  ├─ gcp:bigquery/dataset:Dataset" in stdout
     assert "iot-telemetry-storage-dataset  [protected]" in stdout

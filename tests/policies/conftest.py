@@ -54,18 +54,26 @@ def plan_stack(
     extra_config: dict[str, str] | None = None,
     transform: Transform | None = None,
     preview: bool = False,
+    extra: Callable[[], None] | None = None,
 ) -> ProgramRun:
-    extra = dict(extra_config or {})
+    """Plan `stack`; `transform` stands in for a faulty component, `extra` for resources
+    a careless or hostile change adds beside the mesh."""
+    extra_values = dict(extra_config or {})
     if products_dir is not None:
-        extra["data-mesh:productsDir"] = str(products_dir)
+        extra_values["data-mesh:productsDir"] = str(products_dir)
+
+    def before() -> None:
+        if transform is not None:
+            pulumi.runtime.register_stack_transformation(transform)
+        if extra is not None:
+            extra()
+
     return run_program(
         REPO,
         stack,
-        extra_config=extra,
+        extra_config=extra_values,
         stack_outputs=lambda name: crm_outputs,
-        before_program=(lambda: pulumi.runtime.register_stack_transformation(transform))
-        if transform
-        else None,
+        before_program=before,
         preview=preview,
     )
 

@@ -77,7 +77,7 @@ def test_pack_runs_with_only_its_own_folder_on_the_path() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "22"
+    assert done.stdout.strip() == "28"
 
 
 def test_pack_imports_nothing_from_the_repository() -> None:

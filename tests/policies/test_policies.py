@@ -5,12 +5,14 @@ Each policy's compliant case is the clean stacks of test_pack.py."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pulumi
+import pulumi_gcp as gcp
 import pytest
 
 from tests.helpers import edit_yaml
@@ -34,6 +36,7 @@ class Case:
     config: Mapping[str, str] | None = None
     transform: Any = None
     pack_config: str | dict[str, Any] = "prod"
+    extra: Any = None  # adds resources beside the mesh (a hostile or careless change)
 
 
 def _spec(rel: str, change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
@@ -202,12 +205,168 @@ CASES = [
     Case(
         "tenant-isolation",
         "mandatory",
-        "gives group:tenant-acme-readers@example.com every row",
+        "grants tenant 'acme' (group:tenant-acme-readers@example.com) the filter 'TRUE'",
         "iot-telemetry-out-metrics-rls-full-access",
         transform=alter(
             "rowAccessPolicy:RowAccessPolicy",
             "out-metrics-rls-full-access",
             grantees=["group:tenant-acme-readers@example.com"],
+        ),
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "the filter 'tenant_id = \"acme\" OR TRUE'",
+        "iot-telemetry-out-metrics-rls-acme",
+        transform=alter(
+            "rowAccessPolicy:RowAccessPolicy",
+            "out-metrics-rls-acme",
+            filter_predicate='tenant_id = "acme" OR TRUE',
+        ),
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "re-serves tenant-scoped iot-metadata.device-tenants without a tenant column",
+        "iot-telemetry-out-metrics-table",
+        transform=alter("TableOutputPort", "iot-telemetry-out-metrics", tenantColumn=None),
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "also owns iot-analytics",
+        "",
+        config={
+            "data-mesh:teams": json.dumps(
+                {"iot": "iot-team@example.com", "analytics": "tenant-acme-readers@example.com"}
+            )
+        },
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "share the group tenant-shared@example.com",
+        "",
+        config={
+            "data-mesh:tenants": json.dumps(
+                [
+                    {"id": "acme", "group": "tenant-shared@example.com"},
+                    {"id": "globex", "group": "tenant-shared@example.com"},
+                ]
+            )
+        },
+    ),
+    Case(
+        "tenant-isolation",
+        "mandatory",
+        "serves the cross-tenant port",
+        "iot-analytics-out-climate-daily-reader-group-analytics-team",
+        spec=_spec(
+            "iot-analytics/product.yaml",
+            lambda d: (
+                d.update(cross_tenant={"reason": "benchmarks"}),
+                [p.pop("tenant_column", None) for p in d["output_ports"]],
+                d["output_ports"][1].update(consumers=["analytics-team@example.com"]),
+            ),
+        ),
+        transform=alter(
+            "iamMember:IamMember",
+            "out-climate-daily-reader-group-analytics-team",
+            member="group:tenant-acme-readers@example.com",
+        ),
+    ),
+    Case(
+        "declassified-columns",
+        "advisory",
+        "column tenant_name is declassified below what it derives from: public CRM names",
+        "iot-analytics-out-climate-daily-view",
+        spec=_spec(
+            "iot-analytics/product.yaml",
+            lambda d: d["output_ports"][1].update(declassify={"tenant_name": "public CRM names"}),
+        ),
+    ),
+    Case(
+        "project-iam",
+        "mandatory",
+        "grants roles/bigquery.dataEditor on project example-iot-prod",
+        "iot-telemetry-storage-sa-jobuser",
+        transform=alter(
+            "projects/iAMMember:IAMMember", "storage-sa-jobuser", role="roles/bigquery.dataEditor"
+        ),
+    ),
+    Case(
+        "project-iam",
+        "mandatory",
+        "on another team's project example-crm-prod",
+        "iot-telemetry-storage-sa-jobuser",
+        transform=alter(
+            "projects/iAMMember:IAMMember", "storage-sa-jobuser", project="example-crm-prod"
+        ),
+    ),
+    Case(
+        "no-authoritative-iam",
+        "mandatory",
+        "removes every grant it does not list",
+        "mesh-viewers",
+        extra=lambda: gcp.projects.IAMBinding(
+            "mesh-viewers",
+            project="example-iot-prod",
+            role="roles/bigquery.dataViewer",
+            members=["group:iot-team@example.com"],
+        ),
+    ),
+    Case(
+        "no-authoritative-iam",
+        "mandatory",
+        "creates a service account key",
+        "pipeline-key",
+        extra=lambda: gcp.serviceaccount.Key(
+            "pipeline-key",
+            service_account_id=(
+                "projects/example-iot-prod/serviceAccounts/"
+                "dp-iot-telemetry@example-iot-prod.iam.gserviceaccount.com"
+            ),
+        ),
+    ),
+    Case(
+        "no-impersonation",
+        "mandatory",
+        "grants roles/iam.serviceAccountTokenCreator to group:iot-team@example.com",
+        "iot-team-acts-as-pipeline",
+        extra=lambda: gcp.serviceaccount.IAMMember(
+            "iot-team-acts-as-pipeline",
+            service_account_id=(
+                "projects/example-iot-prod/serviceAccounts/"
+                "dp-iot-telemetry@example-iot-prod.iam.gserviceaccount.com"
+            ),
+            role="roles/iam.serviceAccountTokenCreator",
+            member="group:iot-team@example.com",
+        ),
+    ),
+    Case(
+        "service-account-grantees",
+        "mandatory",
+        "a service account of project evil-project",
+        "iot-telemetry-out-metrics-reader-group-analytics-team",
+        transform=alter(
+            "iamMember:IamMember",
+            "metrics-reader-group-analytics-team",
+            member="serviceAccount:exfil@evil-project.iam.gserviceaccount.com",
+        ),
+    ),
+    Case(
+        "dataset-authorizations",
+        "mandatory",
+        "authorizes a dataset on iot_iot_telemetry",
+        "iot-analytics-transform-co2-per-room-hourly-authorized-on-iot-telemetry",
+        transform=alter(
+            "datasetAccess:DatasetAccess",
+            "co2-per-room-hourly-authorized-on-iot-telemetry",
+            view=None,
+            dataset={
+                "dataset": {"project_id": "example-iot-prod", "dataset_id": "scratch"},
+                "target_types": ["VIEWS"],
+            },
         ),
     ),
     Case(
@@ -346,6 +505,7 @@ def test_policy_catches_its_violation(
         extra_config=dict(case.config or {}),
         transform=case.transform,
         preview=preview,
+        extra=case.extra,
     )
     violations = [v for v in check(pack, run, case.pack_config) if v.policy == case.policy]
     assert violations, f"{case.policy} did not fire"
