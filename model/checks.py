@@ -9,6 +9,7 @@ from model.bundle import ProductBundle
 from model.contract import Contract, load_contract
 from model.conventions import VERSIONED_NAME
 from model.errors import SpecIssue
+from model.files import FileProblem, read_json_object
 from model.identifiers import TOPIC_ID
 from model.product import (
     Alignment,
@@ -174,6 +175,8 @@ def _check_transformation(out: _Collector, product: Product, folder: Path) -> di
     if isinstance(t, DataflowFlexTemplate):
         if not (folder / t.pipeline).is_dir():
             out.add("transformation.pipeline", f"pipeline folder {t.pipeline!r} does not exist")
+        else:
+            _check_template_parameters(out, t, folder)
         if not isinstance(product.input_port(t.input_port), PubSubInput):
             out.add("transformation.input_port", f"{t.input_port!r} is not a pubsub input port")
         if not isinstance(product.output_port(t.output_port), TableOutput):
@@ -287,3 +290,24 @@ def _cycle_from(start: str, reads: dict[str, list[str]]) -> list[str] | None:
                 seen.add(nxt)
                 stack.append((nxt, [*path, nxt]))
     return None
+
+
+def _check_template_parameters(out: _Collector, t: DataflowFlexTemplate, folder: Path) -> None:
+    """Parameters set in the spec are ones the pipeline's metadata.json declares: anything
+    else would reach Dataflow as a pipeline option (identity, image, network...)."""
+    metadata = folder / t.pipeline / "metadata.json"
+    try:
+        declared = {
+            str(p.get("name"))
+            for p in read_json_object(metadata, root=folder).get("parameters") or []
+            if isinstance(p, dict)
+        }
+    except FileProblem as problem:
+        out.issues.append(problem.issue)
+        return
+    for name in sorted(set(t.parameters) - declared):
+        out.add(
+            f"transformation.parameters.{name}",
+            f"{name!r} is not a parameter of the pipeline's metadata.json "
+            f"({', '.join(sorted(declared))}); environment options are the platform's",
+        )

@@ -18,7 +18,13 @@ from pathlib import Path
 
 from sqlglot import exp
 
-from model.conventions import SqlSyntaxError, parse_query, tables_read
+from model.conventions import (
+    EXTERNAL_QUERY,
+    SqlSyntaxError,
+    parse_query,
+    table_functions,
+    tables_read,
+)
 from model.errors import SpecIssue
 from model.files import FileProblem, read_text
 
@@ -88,6 +94,13 @@ def load_sql(
         ]
 
     issues: list[SpecIssue] = []
+    for name, _ in table_functions(query):
+        hint = (
+            "declare a federated input port and read it as `{{ input.port-name }}`"
+            if name == EXTERNAL_QUERY
+            else "read declared ports (placeholders) only"
+        )
+        issues.append(SpecIssue(path, field, f"reads rows from the table function {name}; {hint}"))
     for table in tables_read(query):
         if table.db == _SENTINEL_DB:
             continue

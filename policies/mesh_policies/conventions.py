@@ -369,6 +369,25 @@ def tables_read(query: exp.Expr) -> list[TableRef]:
     return out
 
 
+EXTERNAL_QUERY = "EXTERNAL_QUERY"
+
+
+def table_functions(query: exp.Expr) -> list[tuple[str, str | None]]:
+    """Functions a query reads rows from (`FROM f(...)`; UNNEST excluded), each with its
+    first argument when that is text (the connection of EXTERNAL_QUERY)."""
+    out: list[tuple[str, str | None]] = []
+    for table in query.find_all(exp.Table):
+        func = table.this
+        if not isinstance(func, exp.Func):
+            continue
+        name = (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).upper()
+        args = func.expressions if isinstance(func, exp.Anonymous) else []
+        first = args[0] if args else None
+        text = first.this if isinstance(first, exp.Literal) and first.is_string else None
+        out.append((name, text))
+    return out
+
+
 def tables_read_by(sql: str) -> list[TableRef]:
     """The tables every statement of `sql` reads (SqlSyntaxError when it does not parse)."""
     return [ref for statement in parse_query(sql) for ref in tables_read(statement)]

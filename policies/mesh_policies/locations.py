@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -23,7 +25,10 @@ from mesh_policies.common import (
     REPOSITORY,
     TOPIC,
     TRANSFER,
+    in_mesh,
+    labels_of,
 )
+from mesh_policies.production import at_most, floor_property, is_production
 
 # Where each type keeps its location, and the provider default when absent.
 _LOCATION_FIELD = {
@@ -86,7 +91,8 @@ def _kms_key(type_token: str, props: Mapping[str, Any]) -> str | None:
 
 
 def _cmek(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if not args.get_config().get("required", False):
+    required = args.get_config().get("required", False)
+    if not (required or (is_production() and floor_property("cmek", "required"))):
         return
     if _kms_key(args.resource_type, args.props) in (None, ""):
         report(
@@ -104,4 +110,71 @@ cmek = ResourceValidationPolicy(
         properties={"required": {"type": "boolean", "default": False}}
     ),
     validate=_cmek,
+)
+
+
+_VERSION = re.compile(r"^v?[0-9]+(\.[0-9]+){0,2}([-+][0-9A-Za-z.]+)?$")
+
+
+def _image_tag(content: str) -> str | None:
+    try:
+        image = str(json.loads(content).get("image") or "")
+    except (ValueError, AttributeError):
+        return None
+    return image.rsplit("@", 1)[1] if "@" in image else image.rsplit(":", 1)[-1]
+
+
+def _key_project(name: str) -> str:
+    parts = name.split("/")
+    return parts[1] if len(parts) > 1 and parts[0] == "projects" else ""
+
+
+def _production_settings(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    config = args.get_config()
+    production = is_production()
+    if production and in_mesh(args.urn):
+        env = labels_of(args.props).get("mesh-env")
+        if env is not None and env != "prod":
+            report(
+                f"{args.name} is labelled mesh-env={env} in a production stack: the stack "
+                "config says dev, so protection and production governance are off."
+            )
+    immutable = config.get("immutableImages", False) or (
+        production and floor_property("production-settings", "immutableImages")
+    )
+    if immutable and args.resource_type == "gcp:storage/bucketObject:BucketObject":
+        tag = _image_tag(str(args.props.get("content") or ""))
+        if tag is not None and not (tag.startswith("sha256:") or _VERSION.match(tag)):
+            report(
+                f"{args.name} runs the image tag {tag!r}, which can change under a running "
+                "job; pin a version (1.2.3) or a digest (data-mesh:pipelineImageTag)."
+            )
+    projects = list(config.get("keyProjects") or [])
+    if production and not projects:
+        projects = list(at_most("production-settings", "keyProjects") or [])
+    key = _kms_key(args.resource_type, args.props)
+    if (
+        key
+        and str(key).startswith("projects/")
+        and projects
+        and _key_project(str(key)) not in projects
+    ):
+        report(
+            f"{args.name} is encrypted with {key}, a key outside the key projects "
+            f"({', '.join(projects)})."
+        )
+
+
+production_settings = ResourceValidationPolicy(
+    name="production-settings",
+    description="Production stacks (policies/production.json) run with the production "
+    "environment, immutable pipeline images and KMS keys from the security projects.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "immutableImages": {"type": "boolean", "default": False},
+            "keyProjects": {"type": "array", "items": {"type": "string"}, "default": []},
+        }
+    ),
+    validate=_production_settings,
 )

@@ -12,7 +12,7 @@ from mesh_policies.iam import (
     principal_kinds,
 )
 from mesh_policies.labels import mesh_labels, naming
-from mesh_policies.locations import allowed_locations, cmek
+from mesh_policies.locations import allowed_locations, cmek, production_settings
 from mesh_policies.pipelines import bucket_hardening, dataflow_hardening, pubsub_reliability
 from mesh_policies.ports import (
     output_port_contract,
@@ -68,4 +68,5 @@ POLICIES: list[Policy] = [
     no_impersonation,
     service_account_grantees,
     dataset_authorizations,
+    production_settings,
 ]

@@ -2,14 +2,62 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pulumi_policy import (
     EnforcementLevel,
+    PolicyConfigSchema,
     ReportViolation,
     ResourceValidationArgs,
     ResourceValidationPolicy,
 )
 
 from mesh_policies.common import BUCKET, FLEX_JOB, SUBSCRIPTION, TOPIC, in_mesh, labels_of
+
+# Dataflow and Beam options that, passed as template parameters, would replace what the
+# platform sets as top-level job arguments (identity, image, network, IPs, keys, places).
+PIPELINE_ENVIRONMENT = frozenset(
+    {
+        "serviceaccountemail",
+        "serviceaccount",
+        "impersonateserviceaccount",
+        "sdkcontainerimage",
+        "workerharnesscontainerimage",
+        "sdklocation",
+        "network",
+        "subnetwork",
+        "usepublicips",
+        "nousepublicips",
+        "ipconfiguration",
+        "experiments",
+        "additionalexperiments",
+        "dataflowserviceoptions",
+        "dataflowkmskey",
+        "kmskeyname",
+        "templocation",
+        "staginglocation",
+        "gcptemplocation",
+        "region",
+        "workerregion",
+        "workerzone",
+        "zone",
+        "project",
+        "labels",
+        "maxnumworkers",
+        "maxworkers",
+        "numworkers",
+        "machinetype",
+        "workermachinetype",
+        "launcheroptions",
+        "savemainsession",
+        "setupfile",
+        "requirementsfile",
+    }
+)
+
+
+def _normal(name: str) -> str:
+    return name.replace("_", "").replace("-", "").lower()
 
 
 def _dataflow(args: ResourceValidationArgs, report: ReportViolation) -> None:
@@ -34,6 +82,14 @@ def _dataflow(args: ResourceValidationArgs, report: ReportViolation) -> None:
         )
     if not p.get("maxWorkers"):
         report(f"{args.name}: set maxWorkers so autoscaling has a cost ceiling.")
+    overrides = sorted(
+        k for k in dict(p.get("parameters") or {}) if _normal(str(k)) in PIPELINE_ENVIRONMENT
+    )
+    if overrides:
+        report(
+            f"{args.name}: template parameters {', '.join(overrides)} would override the "
+            "identity, image, network or IP configuration the platform sets; remove them."
+        )
     if not labels_of(p):
         report(f"{args.name}: add the mesh labels so the job's cost is attributed.")
 
@@ -41,17 +97,34 @@ def _dataflow(args: ResourceValidationArgs, report: ReportViolation) -> None:
 dataflow_hardening = ResourceValidationPolicy(
     name="dataflow-hardening",
     description="Dataflow jobs run as a dedicated service account with private worker IPs, "
-    "drain on delete when streaming, a max worker count and labels.",
+    "drain on delete when streaming, a max worker count and labels, and no template "
+    "parameter overrides the identity, image, network or IP configuration.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_dataflow,
 )
 
 
+def _seconds(duration: Any) -> float | None:
+    text = str(duration or "")
+    return float(text[:-1]) if text.endswith("s") and text[:-1].replace(".", "").isdigit() else None
+
+
 def _pubsub(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type == SUBSCRIPTION:
+        _delivery(args, report)  # wherever it is: exports leave the mesh from any subscription
     if not in_mesh(args.urn) or args.resource_type not in (TOPIC, SUBSCRIPTION):
         return
     p = args.props
     kind = labels_of(p).get("mesh-port-kind")
+    floor = float(args.get_config().get("minDeadLetterRetentionDays", 7)) * 86400
+    if str(labels_of(p).get("mesh-port", "")).endswith("-dead-letters"):
+        retention = _seconds(p.get("messageRetentionDuration"))
+        if retention is None or retention < floor:
+            kept = p.get("messageRetentionDuration") or "the default"
+            report(
+                f"{args.name}: dead letters are kept {kept}; keep them at least "
+                f"{floor / 86400:g} days to inspect and replay."
+            )
     if args.resource_type == SUBSCRIPTION:
         ttl = (p.get("expirationPolicy") or {}).get("ttl")
         if ttl != "":
@@ -74,11 +147,37 @@ def _pubsub(args: ResourceValidationArgs, report: ReportViolation) -> None:
             report(f"{args.name}: a port topic needs a schema from its contract (schemaSettings).")
 
 
+def _delivery(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    """Push and export subscriptions deliver messages somewhere: only inside the project."""
+    p = args.props
+    allowed = [str(x) for x in args.get_config().get("allowedPushEndpoints") or []]
+    endpoint = str((p.get("pushConfig") or {}).get("pushEndpoint") or "")
+    if endpoint and not any(endpoint.startswith(prefix) for prefix in allowed):
+        report(
+            f"{args.name} pushes every message to {endpoint}, outside the mesh; pull "
+            "subscriptions only (or list the endpoint in allowedPushEndpoints)."
+        )
+    project = str(p.get("project") or "")
+    table = str((p.get("bigqueryConfig") or {}).get("table") or "")
+    if table and project and not table.startswith(f"{project}."):
+        report(f"{args.name} exports every message to {table}, a table of another project.")
+    bucket = str((p.get("cloudStorageConfig") or {}).get("bucket") or "")
+    if bucket:
+        report(f"{args.name} exports every message to the bucket {bucket}; keep data in ports.")
+
+
 pubsub_reliability = ResourceValidationPolicy(
     name="pubsub-reliability",
     description="Input subscriptions have a dead-letter topic, a retry policy and no expiry; "
-    "port topics have a schema and message retention.",
+    "port topics have a schema and message retention; dead letters are kept long enough; "
+    "no subscription pushes or exports messages outside the mesh.",
     enforcement_level=EnforcementLevel.MANDATORY,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "minDeadLetterRetentionDays": {"type": "number", "minimum": 1, "default": 7},
+            "allowedPushEndpoints": {"type": "array", "items": {"type": "string"}, "default": []},
+        }
+    ),
     validate=_pubsub,
 )
 

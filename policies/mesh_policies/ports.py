@@ -20,12 +20,17 @@ from mesh_policies.common import (
     schema_columns,
     walk_columns,
 )
+from mesh_policies.production import floor_property, is_production
 
 _STATEFUL = {DATASET, TABLE, TOPIC, SUBSCRIPTION}
 
 
 def _protection(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if not args.get_config().get("requireProtection", False):
+    required = args.get_config().get("requireProtection", False)
+    if not (
+        required
+        or (is_production() and floor_property("output-port-protection", "requireProtection"))
+    ):
         return
     if args.resource_type not in _STATEFUL or not in_mesh(args.urn):
         return

@@ -11,8 +11,23 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from mesh_policies.common import INPUT_PORT_COMPONENT, TABLE, TABLE_IAM, TRANSFER, labels_of
-from mesh_policies.conventions import LABEL_PRODUCT, SqlSyntaxError, tables_read_by
+from mesh_policies.common import (
+    CONNECTION,
+    INPUT_PORT_COMPONENT,
+    TABLE,
+    TABLE_IAM,
+    TRANSFER,
+    labels_of,
+)
+from mesh_policies.conventions import (
+    EXTERNAL_QUERY,
+    FEDERATED_INPUT_PORT,
+    LABEL_PRODUCT,
+    SqlSyntaxError,
+    parse_query,
+    table_functions,
+    tables_read_by,
+)
 from mesh_policies.stack_index import StackIndex
 
 
@@ -27,6 +42,15 @@ def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
                 declared[product].add(
                     (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
                 )
+    connections: dict[str, set[str]] = defaultdict(set)  # product -> project.location.id
+    for r in args.resources:
+        if r.resource_type == CONNECTION and index.ancestor(r, FEDERATED_INPUT_PORT):
+            product = index.product_of(r)
+            p = r.props
+            if product is not None:
+                connections[product].add(
+                    f"{p.get('project', '')}.{p.get('location', '')}.{p.get('connectionId', '')}"
+                )
     for r in args.resources:
         sql = None
         if r.resource_type == TABLE and r.props.get("view"):
@@ -38,11 +62,22 @@ def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
         product = index.product_of(r) or labels_of(r.props).get(LABEL_PRODUCT)
         try:
             tables = tables_read_by(str(sql))
+            functions = [f for s in parse_query(str(sql)) for f in table_functions(s)]
         except SqlSyntaxError as exc:
             report(
                 f"{r.name}: its SQL does not parse as BigQuery SQL ({exc}); fix the query.", r.urn
             )
             continue
+        for name, first in functions:
+            if name == EXTERNAL_QUERY and first in connections.get(product or "", set()):
+                continue
+            report(
+                f"{r.name} reads rows from {name}"
+                + (f"({first!r})" if first else "")
+                + f", which is not a federated input port of {product}; declare the source as "
+                "a port (federated queries only through their connection).",
+                r.urn,
+            )
         for project, dataset, table in ((t.catalog, t.db, t.name) for t in tables):
             owner = index.dataset_owner(project, dataset)
             if owner is not None and owner == product:

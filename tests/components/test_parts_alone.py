@@ -68,8 +68,7 @@ def _mesh() -> Mesh:
 
 def _alone(build: Callable[[], Any]) -> list[RecordedResource]:
     mocks = GcpMocks("lab-project", "europe-west1", stack_outputs=lambda _: {})
-    resources, _ = record(build, project="data-mesh", stack="lab", mocks=mocks)
-    return resources
+    return record(build, project="data-mesh", stack="lab", mocks=mocks).resources
 
 
 def _types(resources: list[RecordedResource]) -> dict[str, int]:

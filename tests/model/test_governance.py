@@ -94,6 +94,37 @@ HARMFUL = [
         "derives from pii column customers.customers.contact_email",
     ),
     (
+        "sql-external-query-outside-a-port",
+        _replace(
+            CLIMATE_SQL,
+            "LEFT JOIN {{ customers.customers }} AS cu",
+            'LEFT JOIN EXTERNAL_QUERY("p.eu.crm", "SELECT 1 AS customer_id") AS cu',
+        ),
+        "transformation.views[1].sql",
+        "reads rows from the table function EXTERNAL_QUERY",
+    ),
+    (
+        "sql-table-function",
+        _replace(
+            CLIMATE_SQL,
+            "LEFT JOIN {{ customers.customers }} AS cu",
+            "LEFT JOIN shared.customers_tvf(1) AS cu",
+        ),
+        "transformation.views[1].sql",
+        "reads rows from the table function CUSTOMERS_TVF",
+    ),
+    (
+        "pipeline-parameter-overrides-identity",
+        _replace(
+            TELEMETRY,
+            '    tenant_refresh_minutes: "15"\n',
+            '    tenant_refresh_minutes: "15"\n'
+            '    service_account_email: "x@y.iam.gserviceaccount.com"\n',
+        ),
+        "transformation.parameters.service_account_email",
+        "is not a parameter of the pipeline",
+    ),
+    (
         "pipeline-lineage-missing",
         _replace(TELEMETRY, "    ingested_at: []\n", ""),
         "transformation.lineage",

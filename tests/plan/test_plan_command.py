@@ -37,7 +37,7 @@ def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
     assert code == 0
     # Progress goes to stderr: the referenced stack is planned first.
     assert stderr.index("planning crm-prod") < stderr.index("planning iot-prod")
-    assert "evaluating 28 policies over 172 resources" in stderr
+    assert "evaluating 29 policies over 172 resources" in stderr
     assert "├─ datamesh:index:DataProduct" in stdout
     assert "│  │  ├─ gcp:bigquery/dataset:Dataset" in stdout
     assert "iot-telemetry-storage-dataset  [protected]" in stdout
@@ -96,7 +96,7 @@ def test_advisory_violations_do_not_fail_the_plan(products: Path) -> None:
         products / "iot-telemetry/product.yaml",
         lambda d: d["output_ports"][0]["partitioning"].update(expiration_days=30),
     )
-    code, stdout, _ = _plan("--stack", "iot-prod", "--products-dir", str(products), "--quiet")
+    code, stdout, _ = _plan("--stack", "iot-dev", "--products-dir", str(products), "--quiet")
     assert code == 0
     assert "- [advisory]  retention-vs-contract" in stdout
 

@@ -45,7 +45,12 @@ def test_undecidable_policy_says_so_and_resolved_view(tmp_path: Path) -> None:
     assert "computed values unknown" in result.stdout
     doc = json.loads(out.read_text())
     undecided = [v for v in doc["violations"] if "can't run policy" in v["message"]]
-    assert {v["policy"] for v in undecided} == {"principal-kinds", "no-public-principals"}
+    assert {v["policy"] for v in undecided} == {
+        "principal-kinds",
+        "no-public-principals",
+        "project-iam",
+        "service-account-grantees",
+    }
     assert all(v["enforcementLevel"] == "advisory" for v in undecided)
     assert all(
         v["urn"].endswith("::customers-in-crm-db-connection-cloudsql-client") for v in undecided

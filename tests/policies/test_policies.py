@@ -370,6 +370,68 @@ CASES = [
         ),
     ),
     Case(
+        "sql-reads-declared-ports",
+        "mandatory",
+        "reads rows from EXTERNAL_QUERY('example-iot-prod.europe-west1.side-door')",
+        "iot-analytics-out-co2-per-room-hourly-view",
+        transform=_replace_query(
+            "`example-iot-prod.iot_iot_telemetry.metrics_v1`",
+            'EXTERNAL_QUERY("example-iot-prod.europe-west1.side-door", "SELECT 1")',
+        ),
+    ),
+    Case(
+        "dataflow-hardening",
+        "mandatory",
+        "template parameters service_account_email would override",
+        "iot-telemetry-transform-job",
+        transform=alter(
+            "flexTemplateJob:FlexTemplateJob",
+            "-job",
+            parameters={"service_account_email": "other@example-iot-prod.iam.gserviceaccount.com"},
+        ),
+    ),
+    Case(
+        "pubsub-reliability",
+        "mandatory",
+        "dead letters are kept 3600s",
+        "iot-telemetry-in-device-events-dlq-topic",
+        transform=alter("pubsub/topic:Topic", "dlq-topic", message_retention_duration="3600s"),
+    ),
+    Case(
+        "pubsub-reliability",
+        "mandatory",
+        "pushes every message to https://collector.example.net/in",
+        "iot-telemetry-in-device-events-subscription",
+        transform=alter(
+            "pubsub/subscription:Subscription",
+            "device-events-subscription",
+            push_config={"push_endpoint": "https://collector.example.net/in"},
+        ),
+    ),
+    Case(
+        "production-settings",
+        "mandatory",
+        "labelled mesh-env=dev in a production stack",
+        "iot-telemetry-storage-dataset",
+        config={"data-mesh:environment": "dev"},
+    ),
+    Case(
+        "production-settings",
+        "mandatory",
+        "runs the image tag 'latest'",
+        "iot-telemetry-transform-template-spec",
+        config={"data-mesh:pipelineImageTag": "latest"},
+    ),
+    Case(
+        "production-settings",
+        "mandatory",
+        "a key outside the key projects (example-security)",
+        "iot-telemetry-storage-dataset",
+        config={
+            "data-mesh:kmsKey": "projects/other/locations/europe-west1/keyRings/r/cryptoKeys/k"
+        },
+    ),
+    Case(
         "dataflow-hardening",
         "mandatory",
         "set ipConfiguration=WORKER_IP_PRIVATE",
@@ -449,14 +511,14 @@ CASES = [
     Case(
         "pii-policy-tags",
         "mandatory",
-        "column contact_email is classified pii",
+        "column contact_email is pii by its contract",
         "customers-out-customers-table",
         stack="crm-prod",
         config={"data-mesh:policyTags": "{}"},
     ),
     Case(
         "retention-vs-contract",
-        "advisory",
+        "mandatory",  # advisory in dev; production's floor keeps it mandatory
         "partitions expire after 30 days but the contract promises 400",
         "iot-telemetry-out-metrics-table",
         spec=_metrics_port(lambda p: p["partitioning"].update(expiration_days=30)),

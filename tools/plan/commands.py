@@ -10,6 +10,7 @@ from rich.console import Console
 from model import SpecError
 from model.errors import SpecIssue
 from tools.plan.evaluator import PolicyCrash
+from tools.plan.floor import FloorProblem
 from tools.plan.pack_loader import PackProblem
 from tools.plan.render import summary_lines, tree_lines, violation_lines
 from tools.plan.runner import ProgramError
@@ -66,7 +67,7 @@ def run_plan_command(
     except ConfigProblem as exc:
         err.print(exc.issue.render(), markup=False)
         return EXIT_INVALID
-    except PackProblem as exc:
+    except (PackProblem, FloorProblem) as exc:
         for issue in exc.issues:
             err.print(issue.render(), markup=False)
         return EXIT_INVALID

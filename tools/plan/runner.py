@@ -24,7 +24,12 @@ from tools.plan.evaluator import StackContext
 from tools.plan.mocks import GcpMocks
 from tools.plan.process_state import isolated
 from tools.plan.recorder import RecordedResource, RecordingMonitor
-from tools.plan.stack_config import ConfigProblem, StackConfig, load_stack_config
+from tools.plan.stack_config import (
+    SECRET_PLACEHOLDER,
+    ConfigProblem,
+    StackConfig,
+    load_stack_config,
+)
 
 REGISTRY_OUTPUT = "meshRegistry"
 
@@ -40,6 +45,7 @@ class ProgramRun:
     resources: list[RecordedResource]
     outputs: dict[str, Any]
     preview: bool = False  # computed values unknown, as in a preview of a first `up`
+    secret_outputs: tuple[str, ...] = ()  # exports that are secret or carry a secret
 
     def context(self) -> StackContext:
         """What the engine tells a policy pack about this stack."""
@@ -53,6 +59,16 @@ class ProgramRun:
         if len(found) != 1:
             raise KeyError(f"{len(found)} resources named {name!r}")
         return found[0]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What `record` returns: the resources in URN order, the stack's exports, and the
+    exports that are secret."""
+
+    resources: list[RecordedResource]
+    outputs: dict[str, Any]
+    secret_outputs: list[str]
 
 
 def run_program(
@@ -88,7 +104,7 @@ def run_program(
     main = project_dir / "__main__.py"
     with isolated():
         os.chdir(project_dir)
-        resources, outputs = record(
+        recording = record(
             lambda: _run_main(main, before_program),
             project=config.project,
             stack=stack,
@@ -98,7 +114,14 @@ def run_program(
             on_record=on_record,
             preview=preview,
         )
-    return ProgramRun(stack, config, resources, outputs, preview)
+    return ProgramRun(
+        stack,
+        config,
+        recording.resources,
+        recording.outputs,
+        preview,
+        tuple(recording.secret_outputs),
+    )
 
 
 def record(
@@ -111,7 +134,7 @@ def record(
     secret_keys: Sequence[str] = (),
     on_record: Callable[[int], None] | None = None,
     preview: bool = False,
-) -> tuple[list[RecordedResource], dict[str, Any]]:
+) -> Recording:
     """Run `program` under mocks with a recording monitor: every resource it
     registered (in URN order) and the stack's outputs.
 
@@ -133,12 +156,12 @@ def record(
                 loop.run_until_complete(run_pulumi_func(program))
             except pulumi.RunError as exc:
                 raise ProgramError(str(exc)) from None
-            outputs = _resolve_outputs(loop)
+            outputs, secret_outputs = _resolve_outputs(loop)
         finally:
             loop.close()
     # Registration order and dependency order follow asyncio scheduling; URN order
     # makes two plans of the same stack identical.
-    return sorted(monitor.recorded, key=lambda r: r.urn), outputs
+    return Recording(sorted(monitor.recorded, key=lambda r: r.urn), outputs, secret_outputs)
 
 
 def _run_main(main: Path, before: Callable[[], None] | None) -> None:
@@ -147,17 +170,22 @@ def _run_main(main: Path, before: Callable[[], None] | None) -> None:
     runpy.run_path(str(main), run_name="__main__")
 
 
-def _resolve_outputs(loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+def _resolve_outputs(loop: asyncio.AbstractEventLoop) -> tuple[dict[str, Any], list[str]]:
+    """The stack's exports, and which of them are secret (or carry a secret config value)."""
     root = runtime_settings.get_root_resource()
-    if root is None:
-        return {}
-    exported = dict(getattr(root, "outputs", {}) or {})
+    exported = dict(getattr(root, "outputs", {}) or {}) if root is not None else {}
     if not exported:
-        return {}
+        return {}, []
     future = pulumi.Output.from_input(exported).future()
     out = loop.run_until_complete(future) or {}
     result: dict[str, Any] = json.loads(json.dumps(out, default=str))
-    return result
+    secret = [
+        key
+        for key, value in sorted(exported.items())
+        if loop.run_until_complete(pulumi.Output.from_input(value).is_secret())
+        or SECRET_PLACEHOLDER in json.dumps(result.get(key), default=str)
+    ]
+    return result, secret
 
 
 def referenced_stacks(config: StackConfig) -> dict[str, str]:

@@ -13,6 +13,7 @@ from model import conventions as conv
 from model.errors import SpecError
 from tools.plan.agreement import disagreements
 from tools.plan.evaluator import Remediation, Violation, evaluate
+from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
@@ -61,6 +62,7 @@ def plan(
         config_path = pack_config or default_pack_config(stack_config, pack_dir)
         resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
         issues = disagreements(stack_config, resolved, config_path)
+        issues += floor_problems(stack_config, resolved, config_path, pack_dir)
         if issues:
             raise SpecError(issues)
     start = time.perf_counter()
@@ -73,15 +75,34 @@ def plan(
     progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
     start = time.perf_counter()
     evaluation = evaluate(pack, resolved, run.resources, run.context())
+    violations = [*evaluation.violations, *_output_violations(run)]
     return PlanResult(
         run,
-        evaluation.violations,
+        violations,
         evaluation.remediations,
         f"{pack.name}@v{pack.version}",
         config_path,
         seconds_program=program_s,
         seconds_policies=time.perf_counter() - start,
     )
+
+
+STACK_OUTPUTS_CHECK = "stack-outputs-carry-no-secrets"
+
+
+def _output_violations(run: ProgramRun) -> list[Violation]:
+    """CrossGuard never sees stack outputs; other stacks read them through StackReference
+    and `pulumi stack output` prints them, so the plan checks them itself."""
+    return [
+        Violation(
+            STACK_OUTPUTS_CHECK,
+            "mandatory",
+            run.context().stack_urn,
+            f"the stack output {key!r} carries a secret; export references (names, ids), "
+            "never credentials or secret config",
+        )
+        for key in run.secret_outputs
+    ]
 
 
 def summary(result: PlanResult) -> dict[str, Any]:
