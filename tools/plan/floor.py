@@ -110,7 +110,8 @@ def floor_problems(
             if isinstance(have, list) and not have and widest:
                 issues.append(
                     SpecIssue(
-                        pack_config, f"{policy}.{key}",
+                        pack_config,
+                        f"{policy}.{key}",
                         "is empty, which lifts the restriction; production allows at most "
                         f"{', '.join(map(str, widest))}",
                     )
