@@ -30,6 +30,19 @@ WRITE_ROLES = frozenset(
 )
 
 
+# Roles that administer rather than write: never granted on a product's resources.
+ADMIN_ROLES = frozenset(
+    {
+        "OWNER",
+        "roles/bigquery.dataOwner",
+        "roles/bigquery.admin",
+        "roles/pubsub.admin",
+        "roles/storage.admin",
+        "roles/artifactregistry.admin",
+    }
+)
+
+
 def _target_owner(index: StackIndex, g: Grant) -> str | None:
     if g.target_kind in ("table", "rows", "dataset"):
         owner = index.dataset_owner(g.target[0], g.target[1])
@@ -108,6 +121,15 @@ def _owner_only_writes(args: StackValidationArgs, report: ReportViolation) -> No
         owner = _target_owner(index, g)
         if owner is None:
             continue
+        if g.role in ADMIN_ROLES:
+            # Nobody in the mesh needs to administer data: not even the owners.
+            report(
+                f"{g.resource.name} grants {g.role} to {g.member} on {owner}'s "
+                f"{g.target_kind}; admin roles change access and delete data, and no "
+                "product needs them (writers get WRITER or dataEditor).",
+                g.resource.urn,
+            )
+            continue
         if g.member == UNKNOWN_MEMBER:
             index.undecided(g)
             continue
@@ -123,8 +145,8 @@ def _owner_only_writes(args: StackValidationArgs, report: ReportViolation) -> No
 
 owner_only_writes = StackValidationPolicy(
     name="owner-only-writes",
-    description="Write or admin roles on a product's resources go only to that product's "
-    "service account and owner group.",
+    description="Write roles on a product's resources go only to that product's service "
+    "account and owner group, and admin roles to no one.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_owner_only_writes,
 )

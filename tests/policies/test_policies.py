@@ -286,6 +286,15 @@ CASES = [
         ),
     ),
     Case(
+        "owner-only-writes",
+        "mandatory",
+        "grants OWNER to group:iot-team@example.com on iot-telemetry's dataset; admin roles",
+        "iot-telemetry-storage-dataset-writer-owner",
+        transform=alter(
+            "datasetAccess:DatasetAccess", "storage-dataset-writer-owner", role="OWNER"
+        ),
+    ),
+    Case(
         "project-iam",
         "mandatory",
         "grants roles/bigquery.dataEditor on project example-iot-prod",
