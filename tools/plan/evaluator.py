@@ -134,12 +134,20 @@ def _default_provider(package: str, ctx: StackContext) -> RecordedResource:
         if key.startswith(f"{package}:")
     }
     inputs["version"] = version
+    urn = f"urn:pulumi:{ctx.stack}::{ctx.project}::pulumi:providers:{package}::{name}"
+    return _engine_resource(urn, f"pulumi:providers:{package}", name, True, inputs)
+
+
+def _engine_resource(
+    urn: str, type_: str, name: str, custom: bool, inputs: dict[str, Any]
+) -> RecordedResource:
+    """A resource the engine itself registers (the Stack, default providers)."""
     return RecordedResource(
-        urn=f"urn:pulumi:{ctx.stack}::{ctx.project}::pulumi:providers:{package}::{name}",
-        type=f"pulumi:providers:{package}",
+        urn=urn,
+        type=type_,
         name=name,
         parent="",
-        custom=True,
+        custom=custom,
         protect=False,
         retain_on_delete=False,
         delete_before_replace=False,
@@ -167,21 +175,7 @@ def analyzed_resources(
                 providers[package] = _default_provider(package, ctx)
             r = replace(r, provider=f"{providers[package].urn}::default")
         out.append(r)
-    stack = RecordedResource(
-        urn=ctx.stack_urn,
-        type=STACK_TYPE,
-        name=f"{ctx.project}-{ctx.stack}",
-        parent="",
-        custom=False,
-        protect=False,
-        retain_on_delete=False,
-        delete_before_replace=False,
-        dependencies=(),
-        property_dependencies={},
-        aliases=(),
-        replace_with=(),
-        provider="",
-    )
+    stack = _engine_resource(ctx.stack_urn, STACK_TYPE, f"{ctx.project}-{ctx.stack}", False, {})
     return [stack, *sorted(providers.values(), key=lambda p: p.urn), *out]
 
 
