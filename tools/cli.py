@@ -141,6 +141,9 @@ def graph(products_dir: ProductsDir = Path("products")) -> None:
 
 def _generate(generated: Generated, root: Path, check: bool) -> None:
     if check:
+        if (root / generated.path).is_dir():
+            err.print(f"command line: --output: {generated.path} is a folder")
+            raise typer.Exit(EXIT_INVALID)
         if not is_fresh(generated, root):
             err.print(
                 f"{generated.path}: (file): stale; run `{generated.command}` to regenerate it",
@@ -149,6 +152,15 @@ def _generate(generated: Generated, root: Path, check: bool) -> None:
             raise typer.Exit(1)
         out.print(f"{generated.path} is up to date", markup=False)
         return
+    target = root / generated.path
+    if target.is_dir() or not target.parent.is_dir():
+        where = "is a folder" if target.is_dir() else f"folder {target.parent} does not exist"
+        err.print(
+            f"command line: --output: {target} {where}"
+            if target.is_dir()
+            else f"command line: --output: {where}"
+        )
+        raise typer.Exit(EXIT_INVALID)
     out.print(f"wrote {write(generated, root)}", markup=False)
 
 
