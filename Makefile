@@ -1,5 +1,6 @@
 # Two commands for a fresh machine with Python 3.11:
-#   make demo   sets up .venv (if missing), validates the IoT mesh and plans iot-prod offline
+#   make demo   sets up .venv (if missing), validates the IoT mesh, plans iot-prod offline
+#               and runs it locally on DuckDB
 #   make test   sets up the same .venv and runs lint, type check and the tests
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -17,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/datamesh validate
 	$(BIN)/datamesh plan --stack iot-prod
+	$(BIN)/datamesh local --stack iot-prod
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

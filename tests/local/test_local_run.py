@@ -1,0 +1,164 @@
+"""`datamesh local`: the IoT mesh runs on DuckDB with contracts and tenant isolation
+proven on data; broken SQL, contracts and rules fail with the right message."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers import REPO, edit_yaml
+from tools.cli import app
+
+
+def _local(tmp_path: Path, stack: str, *extra: str) -> tuple[int, str, str, Path]:
+    out = tmp_path / f"out-{stack}"
+    result = CliRunner().invoke(
+        app,
+        [
+            "local",
+            "--project-dir",
+            str(REPO),
+            "--stack",
+            stack,
+            "--devices",
+            "10",
+            "--out",
+            str(out),
+            *extra,
+        ],
+    )
+    return result.exit_code, result.stdout, result.stderr, out
+
+
+@pytest.mark.parametrize("stack", ["iot-prod", "iot-dev", "crm-prod"])
+def test_every_stack_runs_clean(stack: str, tmp_path: Path) -> None:
+    code, stdout, stderr, out = _local(tmp_path, stack)
+    assert code == 0, stdout + stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["passed"] is True
+    assert all(c["passed"] for c in report["checks"])
+    assert report["isolation"]
+    assert all(i["passed"] for i in report["isolation"])
+    assert all(rows > 0 for rows in report["rows"].values()), report["rows"]
+
+
+def test_database_mirrors_the_stack(tmp_path: Path) -> None:
+    code, _, _, out = _local(tmp_path, "iot-prod")
+    assert code == 0
+    con = duckdb.connect(str(out / "mesh.duckdb"), read_only=True)
+    tables = set(
+        con.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables"
+        ).fetchall()
+    )
+    assert ("iot_iot_telemetry.metrics_v1",) in tables
+    assert ("analytics_iot_analytics.co2_per_room_hourly_v1",) in tables
+    nullable = dict(
+        con.execute(
+            "SELECT column_name, is_nullable FROM information_schema.columns "
+            "WHERE table_schema = 'iot_iot_telemetry' AND table_name = 'metrics_v1'"
+        ).fetchall()
+    )
+    assert nullable["tenant_id"] == "NO"  # REQUIRED in the contract
+    report = json.loads((out / "report.json").read_text())
+    at_event_time = [c for c in report["checks"] if c["check"] == "tenant at event time"]
+    assert at_event_time
+    assert at_event_time[0]["passed"]
+    tenants = {i["principal"] for i in report["isolation"]}
+    assert tenants == {"acme", "globex", "initech", "(no policy)"}
+    assert all(i["rows_seen"] == 0 for i in report["isolation"] if i["principal"] == "(no policy)")
+
+
+def _fingerprint(path: Path) -> list[tuple[object, ...]]:
+    con = duckdb.connect(str(path), read_only=True)
+    return con.execute(
+        "SELECT tenant_id, device_id, metric, COUNT(*), ROUND(SUM(value), 4) "
+        "FROM iot_iot_telemetry.metrics_v1 GROUP BY ALL ORDER BY ALL"
+    ).fetchall()
+
+
+def test_same_seed_same_database(tmp_path: Path) -> None:
+    first = _local(tmp_path / "a", "iot-prod", "--seed", "3")[3]
+    second = _local(tmp_path / "b", "iot-prod", "--seed", "3")[3]
+    other = _local(tmp_path / "c", "iot-prod", "--seed", "4")[3]
+    assert _fingerprint(first / "mesh.duckdb") == _fingerprint(second / "mesh.duckdb")
+    assert _fingerprint(first / "mesh.duckdb") != _fingerprint(other / "mesh.duckdb")
+
+
+def _copy(tmp_path: Path) -> Path:
+    target = tmp_path / "products"
+    shutil.copytree(REPO / "products", target)
+    return target
+
+
+def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        text = (root / rel).read_text()
+        assert old in text
+        (root / rel).write_text(text.replace(old, new))
+
+    return apply
+
+
+BROKEN = [
+    (
+        "view-column-does-not-exist",
+        _replace(
+            "iot-analytics/sql/climate_daily.sql",
+            "  d.building,\n",
+            "  d.building_name AS building,\n",
+        ),
+        "iot-analytics.climate-daily: runs: sql/climate_daily.sql:",
+    ),
+    (
+        "contract-type-mismatch",
+        _replace(
+            "iot-analytics/contracts/climate-daily.odcs.yaml",
+            "{name: devices, logicalType: integer,",
+            "{name: devices, logicalType: string,",
+        ),
+        "iot-analytics.climate-daily: schema: devices: contract STRING, data INT64",
+    ),
+    (
+        "quality-rule-broken-by-data",
+        lambda root: edit_yaml(
+            root / "iot-telemetry/contracts/metrics.odcs.yaml",
+            lambda d: (
+                d["schema"][0]
+                .setdefault("quality", [])
+                .append({"type": "library", "metric": "rowCount", "mustBeGreaterThan": 1000000})
+            ),
+        ),
+        "iot-telemetry.metrics: table-row-count",
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "change", "message"), BROKEN, ids=[b[0] for b in BROKEN])
+def test_broken_products_fail_with_the_right_message(
+    case: str, change: Callable[[Path], None], message: str, tmp_path: Path
+) -> None:
+    products = _copy(tmp_path)
+    change(products)
+    code, stdout, stderr, _ = _local(tmp_path, "iot-prod", "--products-dir", str(products))
+    assert code == 1, stdout + stderr
+    assert any(message in line for line in stdout.splitlines() if "FAILED" in line), stdout
+
+
+def test_bad_input_is_exit_2(tmp_path: Path) -> None:
+    code, _, stderr, _ = _local(tmp_path, "nope")
+    assert code == 2
+    assert "Pulumi.nope.yaml: (file): stack 'nope' has no config file" in stderr
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    result = CliRunner().invoke(
+        app, ["local", "--project-dir", str(REPO), "--stack", "iot-prod", "--out", str(a_file)]
+    )
+    assert result.exit_code == 2
+    assert "is a file" in result.stderr

@@ -1,0 +1,223 @@
+"""Contracts and tenant isolation, proven on the local run's data.
+
+Contracts: every port's columns, types and modes against its contract, REQUIRED
+columns without NULLs, and the contract's compiled quality checks (the same
+`model.quality` checks the Dataplex scans run), relative to the run's clock.
+
+Tenant isolation, with BigQuery's semantics: a row access policy applies to a
+base table whichever view reads it. For each tenant principal, every port it
+may read is queried with that tenant's filter applied to every base table the
+query touches; every row it sees must be its own, and it must see all of its
+own rows. A principal named in no policy of a filtered table sees nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from model import ProductBundle
+from model import conventions as conv
+from model.contract import BigQueryField
+from model.product import TableOutput, ViewOutput, Views
+from tools.local.warehouse import ProductRun, Warehouse, duck_type, relation
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    product: str
+    port: str
+    check: str
+    passed: bool
+    detail: str = ""
+    samples: list[Any] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Isolation:
+    principal: str
+    product: str
+    port: str
+    rows_seen: int
+    own_rows: int
+    leaked: int
+
+    @property
+    def passed(self) -> bool:
+        return self.leaked == 0 and self.rows_seen == self.own_rows
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "passed": self.passed}
+
+
+def _family(type_name: str) -> str:
+    t = type_name.upper()
+    for prefix, family in (
+        ("STRUCT", "RECORD"),
+        ("TIMESTAMP WITH TIME ZONE", "TIMESTAMP"),
+        ("TIMESTAMPTZ", "TIMESTAMP"),
+        ("TIMESTAMP", "DATETIME"),
+        ("VARCHAR", "STRING"),
+        ("BIGINT", "INT64"),
+        ("INTEGER", "INT64"),
+        ("HUGEINT", "INT64"),
+        ("DOUBLE", "FLOAT64"),
+        ("FLOAT", "FLOAT64"),
+        ("DECIMAL", "NUMERIC"),
+        ("BOOLEAN", "BOOL"),
+        ("DATE", "DATE"),
+        ("TIME", "TIME"),
+        ("BLOB", "BYTES"),
+        ("JSON", "JSON"),
+    ):
+        if t.startswith(prefix):
+            return family + ("[]" if t.endswith("[]") else "")
+    return t
+
+
+def _expected_family(f: BigQueryField) -> str:
+    return _family(duck_type(f))
+
+
+def contract_checks(
+    w: Warehouse, bundle: ProductBundle, dataset: str, broken: set[tuple[str, str]]
+) -> list[CheckResult]:
+    out: list[CheckResult] = []
+    for port in bundle.spec.output_ports:
+        if not isinstance(port, TableOutput | ViewOutput) or (bundle.id, port.name) in broken:
+            continue
+        contract = bundle.contracts[port.name]
+        rel = relation(dataset, port.physical_name)
+        actual = {
+            name: _family(kind)
+            for name, kind in w.con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+                [dataset, port.physical_name],
+            ).fetchall()
+        }
+        expected = {f.name: _expected_family(f) for f in contract.fields}
+        missing = sorted(set(expected) - set(actual))
+        extra = sorted(set(actual) - set(expected))
+        mismatched = sorted(
+            f"{c}: contract {expected[c]}, data {actual[c]}"
+            for c in set(expected) & set(actual)
+            if expected[c] != actual[c] and (expected[c], actual[c]) not in _COMPATIBLE
+        )
+        detail = "; ".join(
+            [f"missing {', '.join(missing)}"] * bool(missing)
+            + [f"not in the contract {', '.join(extra)}"] * bool(extra)
+            + mismatched
+        )
+        out.append(CheckResult(bundle.id, port.name, "schema", not detail, detail))
+        if missing:
+            continue
+        for f in contract.fields:
+            if f.mode == "REQUIRED":
+                nulls = w.count(rel, f'"{f.name}" IS NULL')
+                if nulls:
+                    out.append(
+                        CheckResult(
+                            bundle.id,
+                            port.name,
+                            f"{f.name} required",
+                            False,
+                            f"{nulls} rows are NULL",
+                        )
+                    )
+        for check in contract.checks:
+            sql = w.to_duckdb(
+                check.holds_sql(f"`{dataset}.{port.physical_name}`"), str(contract.path)
+            )
+            try:
+                row = w.con.execute(sql).fetchone()
+            except Exception as exc:  # a check the data cannot answer is a failed check
+                out.append(CheckResult(bundle.id, port.name, check.name, False, str(exc)[:300]))
+                continue
+            passed = bool(row and row[0])
+            out.append(
+                CheckResult(
+                    bundle.id,
+                    port.name,
+                    check.name,
+                    passed,
+                    f"{check.description}: value {row[1] if row else None}",
+                )
+            )
+    return out
+
+
+# DuckDB types that hold what the contract's BigQuery type promises.
+_COMPATIBLE = {("FLOAT64", "NUMERIC"), ("NUMERIC", "FLOAT64"), ("INT64", "FLOAT64")}
+
+
+def tenant_isolation(
+    w: Warehouse,
+    runs: dict[str, ProductRun],
+    tenants: list[str],
+    broken: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
+) -> list[Isolation]:
+    """Every tenant principal against every port it can read (tenant-scoped ports)."""
+    filtered: dict[tuple[str, str], str] = {}  # (dataset, table) -> tenant column
+    for run in runs.values():
+        for port in run.bundle.spec.output_ports:
+            if isinstance(port, TableOutput) and port.tenant_column:
+                filtered[(run.dataset, port.physical_name)] = port.tenant_column
+    results: list[Isolation] = []
+    for principal in [*tenants, "(no policy)"]:
+
+        def overlay(dataset: str, table: str, who: str = principal) -> str:
+            column = filtered.get((dataset, table))
+            if column is None:
+                return f"`{dataset}.{table}`"
+            keep = f"{column} = '{who}'" if who in tenants else "FALSE"
+            return f"(SELECT * FROM `{dataset}.{table}` WHERE {keep})"
+
+        for pid, run in runs.items():
+            for port in run.bundle.spec.output_ports:
+                column = getattr(port, "tenant_column", None)
+                if not column or not isinstance(port, TableOutput | ViewOutput):
+                    continue
+                if (pid, port.name) in broken:
+                    continue
+                rel = relation(run.dataset, port.physical_name)
+                if isinstance(port, ViewOutput) and isinstance(
+                    run.bundle.spec.transformation, Views
+                ):
+                    as_principal = ProductRun(w, run.bundle, run.datasets, run.bundles, overlay)
+                    view = next(
+                        v for v in run.bundle.spec.transformation.views if v.port == port.name
+                    )
+                    source = f"({as_principal.render(run.bundle.sql[view.sql])})"
+                else:
+                    source = f"(SELECT * FROM {rel} WHERE " + (
+                        f"\"{column}\" = '{principal}')" if principal in tenants else "FALSE)"
+                    )
+                seen = w.count(source)
+                leaked = w.count(source, f"\"{column}\" IS DISTINCT FROM '{principal}'")
+                own = w.count(rel, f"\"{column}\" = '{principal}'") if principal in tenants else 0
+                results.append(Isolation(principal, pid, port.name, seen, own, leaked))
+    return results
+
+
+def tenant_at_event_time(w: Warehouse, metrics: str, device_tenants: str) -> CheckResult:
+    """Each metric row carries the tenant that owned the device at the event's time."""
+    wrong = w.count(
+        f"{metrics} AS m",
+        f"NOT EXISTS (SELECT 1 FROM {device_tenants} AS d WHERE d.device_id = m.device_id "
+        "AND d.tenant_id = m.tenant_id AND d.valid_from <= m.event_ts "
+        "AND (d.valid_to IS NULL OR m.event_ts < d.valid_to))",
+    )
+    return CheckResult(
+        "iot-telemetry",
+        "metrics",
+        "tenant at event time",
+        wrong == 0,
+        f"{wrong} rows carry a tenant that did not own the device then",
+    )
+
+
+__all__ = ["CheckResult", "Isolation", "contract_checks", "conv", "tenant_isolation"]
