@@ -187,6 +187,41 @@ def local(
 
 
 @app.command()
+def check(
+    stack: Annotated[str, typer.Option("--stack", help="Deployed stack to check")],
+    registry: Annotated[
+        Path,
+        typer.Option(help="The stack's outputs: pulumi stack output --json --stack S > FILE"),
+    ],
+    products_dir: ProductsDir = Path("products"),
+    project: Annotated[
+        str | None, typer.Option(help="Project billed for the queries (default: the stack's)")
+    ] = None,
+) -> None:
+    """Run the contracts' checks against a deployed stack's BigQuery tables."""
+    from tools.check.command import CheckProblem, port_queries, read_registry, run_checks
+
+    mesh = _load(products_dir)
+    try:
+        entries = read_registry(registry)
+        queries = port_queries(mesh, entries)
+        billing = project or next(
+            (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
+        )
+        results = run_checks(queries, billing)
+    except CheckProblem as exc:
+        err.print(exc.issue.render())
+        raise typer.Exit(EXIT_INVALID) from None
+    for r in results:
+        out.print(
+            f"{'ok    ' if r.passed else 'FAILED'} {r.product}.{r.port}: {r.check}: {r.detail}"
+        )
+    failed = [r for r in results if not r.passed]
+    out.print(f"{stack}: {len(results) - len(failed)} passed, {len(failed)} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
 def graph(products_dir: ProductsDir = Path("products")) -> None:
     """Print the lineage of the mesh as a Mermaid flowchart."""
     mesh = _load(products_dir)

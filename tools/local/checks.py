@@ -90,7 +90,6 @@ def contract_checks(
         if not isinstance(port, TableOutput | ViewOutput) or (bundle.id, port.name) in broken:
             continue
         contract = bundle.contracts[port.name]
-        rel = relation(dataset, port.physical_name)
         actual = {
             name: _family(kind)
             for name, kind in w.con.execute(
@@ -115,19 +114,7 @@ def contract_checks(
         out.append(CheckResult(bundle.id, port.name, "schema", not detail, detail))
         if missing:
             continue
-        for f in contract.fields:
-            if f.mode == "REQUIRED":
-                nulls = w.count(rel, f'"{f.name}" IS NULL')
-                if nulls:
-                    out.append(
-                        CheckResult(
-                            bundle.id,
-                            port.name,
-                            f"{f.name} required",
-                            False,
-                            f"{nulls} rows are NULL",
-                        )
-                    )
+        # REQUIRED columns are the compiled `not-null` checks, like every other rule.
         for check in contract.checks:
             sql = w.to_duckdb(
                 check.holds_sql(f"`{dataset}.{port.physical_name}`"), str(contract.path)

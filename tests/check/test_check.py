@@ -1,0 +1,95 @@
+"""`datamesh check` builds, for a deployed stack, exactly the queries the local run
+executes (before transpiling), and says plainly when there are no credentials."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlglot
+from typer.testing import CliRunner
+
+from model import load_mesh
+from tests.helpers import PRODUCTS, REPO
+from tools.check.command import port_queries, run_checks
+from tools.cli import app
+from tools.plan.runner import plan_with_references
+
+
+@pytest.fixture(scope="module")
+def registry_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outputs = plan_with_references(REPO, "iot-prod", preview=False).outputs
+    path = tmp_path_factory.mktemp("registry") / "iot-prod.json"
+    path.write_text(json.dumps(outputs))
+    return path
+
+
+def test_queries_are_the_local_runs_checks_on_the_deployed_tables(registry_file: Path) -> None:
+    mesh = load_mesh(PRODUCTS)
+    registry = json.loads(registry_file.read_text())["meshRegistry"]
+    queries = port_queries(mesh, registry)
+    assert {q.product for q in queries} == {
+        "iot-metadata",
+        "iot-actions-taken",
+        "iot-telemetry",
+        "iot-analytics",
+    }
+    for q in queries:
+        sqlglot.parse_one(q.sql, read="bigquery")  # BigQuery SQL
+        port = registry[q.product]["outputPorts"][q.port]
+        deployed = f"`{port['project']}.{port['datasetId']}.{port['resourceId']}`"
+        local = f"`{port['datasetId']}.{port['resourceId']}`"
+        check = next(c for c in mesh[q.product].contracts[q.port].checks if c.name == q.check)
+        # The local run executes check.holds_sql(local), transpiled; only the table differs.
+        assert q.sql.replace(deployed, local) == check.holds_sql(local)
+    total = sum(
+        len(mesh[p].contracts[n].checks)
+        for p, e in registry.items()
+        for n in e["outputPorts"]
+        if mesh[p].spec.output_port(n).kind != "topic"  # type: ignore[union-attr]
+    )
+    assert len(queries) == total
+
+
+class _FakeClient:
+    def __init__(self, answers: dict[str, Any]) -> None:
+        self.answers = answers
+        self.seen: list[str] = []
+
+    def query(self, sql: str) -> Any:
+        self.seen.append(sql)
+        client = self
+
+        class _Job:
+            def result(self) -> list[tuple[bool, int]]:
+                return [client.answers.get("row", (True, 0))]
+
+        return _Job()
+
+
+def test_results_from_the_client(registry_file: Path) -> None:
+    mesh = load_mesh(PRODUCTS)
+    queries = port_queries(mesh, json.loads(registry_file.read_text())["meshRegistry"])[:3]
+    fake = _FakeClient({"row": (False, 7)})
+    results = run_checks(queries, "example-iot-prod", client_factory=lambda project: fake)
+    assert fake.seen == [q.sql for q in queries]
+    assert [r.passed for r in results] == [False, False, False]
+    assert all(r.detail.endswith("value 7") for r in results)
+
+
+def test_no_credentials_is_a_plain_error(
+    registry_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from google.auth.compute_engine import _metadata
+
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+    monkeypatch.setattr(_metadata, "_NO_GCE_CHECK", True)  # never probe a metadata server
+    result = CliRunner().invoke(
+        app, ["check", "--stack", "iot-prod", "--registry", str(registry_file)]
+    )
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "no Google Cloud application default credentials" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,116 @@
+"""`datamesh check`: the contract checks of `datamesh local`, run against a deployed
+stack's BigQuery tables with the user's application default credentials.
+
+The checks are the same compiled ones (`model/quality.py`: each a BigQuery query
+returning `passed` and `value`) that the local run executes transpiled to DuckDB
+and the Dataplex scans run; table names come from the stack's mesh registry (the
+JSON `pulumi stack output --json` prints).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model import Mesh
+from model.errors import SpecIssue
+from model.files import FileProblem, read_json_object
+from model.product import TableOutput, ViewOutput
+from tools.local.checks import CheckResult
+
+REGISTRY = "meshRegistry"
+
+
+class CheckProblem(Exception):
+    def __init__(self, issue: SpecIssue) -> None:
+        self.issue = issue
+        super().__init__(issue.render())
+
+
+@dataclass(frozen=True)
+class PortQuery:
+    product: str
+    port: str
+    check: str
+    description: str
+    sql: str  # BigQuery SQL returning one row (passed, value)
+
+
+def read_registry(path: Path) -> dict[str, Any]:
+    try:
+        outputs = read_json_object(path)
+    except FileProblem as problem:
+        raise CheckProblem(problem.issue) from None
+    registry = outputs.get(REGISTRY)
+    if not isinstance(registry, dict):
+        raise CheckProblem(SpecIssue(path, REGISTRY, "missing: the file holds no mesh registry"))
+    return registry
+
+
+def port_queries(mesh: Mesh, registry: dict[str, Any]) -> list[PortQuery]:
+    """Every check of every table and view port the registry lists, on its deployed table."""
+    out: list[PortQuery] = []
+    for product, entry in sorted(registry.items()):
+        bundle = mesh.products.get(product)
+        ports = (entry or {}).get("outputPorts") or {}
+        if bundle is None:
+            continue
+        for name, port in sorted(ports.items()):
+            spec = bundle.spec.output_port(name)
+            if not isinstance(spec, TableOutput | ViewOutput):
+                continue
+            table = f"`{port['project']}.{port['datasetId']}.{port['resourceId']}`"
+            for check in bundle.contracts[name].checks:
+                out.append(
+                    PortQuery(product, name, check.name, check.description, check.holds_sql(table))
+                )
+    return out
+
+
+def default_client(project: str) -> Any:
+    """A BigQuery client with the user's application default credentials."""
+    import google.auth
+    from google.auth.exceptions import DefaultCredentialsError
+    from google.cloud import bigquery
+
+    try:
+        credentials, _ = google.auth.default(
+            scopes=["https://www.googleapis.com/auth/bigquery.readonly"]
+        )
+    except DefaultCredentialsError:
+        raise CheckProblem(
+            SpecIssue(
+                Path("command line"),
+                "credentials",
+                "no Google Cloud application default credentials: run `gcloud auth "
+                "application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS)",
+            )
+        ) from None
+    return bigquery.Client(project=project, credentials=credentials)
+
+
+def run_checks(
+    queries: list[PortQuery], project: str, client_factory: Callable[[str], Any] = default_client
+) -> list[CheckResult]:
+    client = client_factory(project)
+    results: list[CheckResult] = []
+    for q in queries:
+        try:
+            rows = list(client.query(q.sql).result())
+        except Exception as exc:  # the API's error is the check's answer
+            results.append(CheckResult(q.product, q.port, q.check, False, str(exc)[:300]))
+            continue
+        first = rows[0] if rows else None
+        passed = bool(first and first[0])
+        value = first[1] if first else None
+        results.append(
+            CheckResult(q.product, q.port, q.check, passed, f"{q.description}: value {value}")
+        )
+    return results
+
+
+def to_json(results: list[CheckResult]) -> str:
+    return json.dumps([r.to_json() for r in results], indent=2, default=str)
