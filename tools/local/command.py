@@ -137,7 +137,11 @@ def run_local(
                 )
                 run.load_federated({p.name: sources.customers for p in bundle.spec.input_ports})
                 pipeline = isinstance(bundle.spec.transformation, DataflowFlexTemplate)
+                transformed = time.perf_counter()
                 failed = run.transform(events if pipeline else None, work)
+                report.seconds[f"{pid} transformation"] = round(
+                    time.perf_counter() - transformed, 3
+                )
                 report.checks += [
                     CheckResult(pid, port, "runs", False, error) for port, error in failed.items()
                 ]
