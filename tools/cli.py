@@ -179,6 +179,22 @@ def local(
     out.print(f"Contract checks: {passed} passed, {len(report.checks) - passed} failed")
     ok = sum(i.passed for i in report.isolation)
     out.print(f"Tenant isolation: {ok} of {len(report.isolation)} principal x port reads clean")
+    ports = sorted({f"{i.product}.{i.port}" for i in report.isolation})
+    principals = sorted({i.principal for i in report.isolation})
+    cells = {(i.principal, f"{i.product}.{i.port}"): i for i in report.isolation}
+    out.print("  " + "principal".ljust(14) + "".join(p[-24:].rjust(26) for p in ports))
+    for who in principals:
+        row = ""
+        for port in ports:
+            cell = cells.get((who, port))
+            text = (
+                "-"
+                if cell is None
+                else f"{cell.rows_seen}/{cell.own_rows}"
+                + ("" if cell.passed else f" LEAK {cell.leaked}")
+            )
+            row += text.rjust(26)
+        out.print("  " + who.ljust(14) + row)
     for failure in report.failures:
         out.print(f"  FAILED {failure}")
     out.print(f"Seconds: {report.seconds}")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -162,3 +163,32 @@ def test_bad_input_is_exit_2(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "is a file" in result.stderr
+
+
+def test_a_lost_tenant_filter_is_caught_as_a_leak(tmp_path: Path) -> None:
+    """If the row access policy on metrics_v1 were missing, the analytics views would
+    show every tenant every tenant's readings: the isolation check reports the leak."""
+    from model import load_mesh
+    from tools.local.checks import tenant_isolation
+    from tools.local.sources import CLOCK
+    from tools.local.warehouse import ProductRun, Warehouse
+
+    code, _, _, out = _local(tmp_path, "iot-prod")
+    assert code == 0
+    mesh = load_mesh(REPO / "products")
+    telemetry = mesh["iot-telemetry"]
+    metrics = telemetry.spec.output_ports[0].model_copy(update={"tenant_column": None})
+    spec = telemetry.spec.model_copy(update={"output_ports": [metrics]})
+    bundles = {**mesh.products, "iot-telemetry": replace(telemetry, spec=spec)}
+    datasets = {pid: b.spec.dataset_id for pid, b in bundles.items()}
+    w = Warehouse.__new__(Warehouse)
+    w.con = duckdb.connect(str(out / "mesh.duckdb"))
+    w.clock = CLOCK
+    runs = {pid: ProductRun(w, b, datasets, bundles) for pid, b in bundles.items()}
+    results = tenant_isolation(w, runs, ["acme", "globex", "initech"])
+    leaks = [r for r in results if not r.passed and r.product == "iot-analytics"]
+    assert {(r.principal, r.port) for r in leaks} >= {
+        ("acme", "co2-per-room-hourly"),
+        ("globex", "climate-daily"),
+    }
+    assert all(r.leaked > 0 for r in leaks if r.principal != "(no policy)")
