@@ -121,7 +121,9 @@ def run_local(
         with tempfile.TemporaryDirectory() as scratch:
             work = Path(scratch)
             events = work / "events.jsonl"
-            events.write_text("".join(json.dumps(m) + "\n" for m in sources.messages))
+            with events.open("w") as handle:  # streamed: a week of events is large
+                for message in sources.messages:
+                    handle.write(json.dumps(message) + "\n")
             for pid in order:
                 step = time.perf_counter()
                 progress(f"running {pid}")

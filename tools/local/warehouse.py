@@ -110,20 +110,25 @@ class Warehouse:
             handle.write("".join(json.dumps(r, default=str) + "\n" for r in rows))
             name = handle.name
         try:
-            types = dict(
-                self.con.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_schema = ? AND table_name = ?",
-                    [schema, table],
-                ).fetchall()
-            )
-            spec = ", ".join(f"{_quote(c)}: {_quote(t)}" for c, t in types.items())
-            self.con.execute(
-                f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM read_json('
-                f"{_quote(name)}, format = 'newline_delimited', columns = {{{spec}}})"
-            )
+            self.load_files(schema, table, name)
         finally:
             Path(name).unlink(missing_ok=True)
+
+    def load_files(self, schema: str, table: str, pattern: str) -> None:
+        """Insert the JSON lines of every file matching `pattern`, by column name, typed as
+        the table's columns (DuckDB reads them; nothing passes through Python)."""
+        types = dict(
+            self.con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = ? AND table_name = ?",
+                [schema, table],
+            ).fetchall()
+        )
+        spec = ", ".join(f"{_quote(c)}: {_quote(t)}" for c, t in types.items())
+        self.con.execute(
+            f'INSERT INTO "{schema}"."{table}" BY NAME SELECT * FROM read_json('
+            f"{_quote(pattern)}, format = 'newline_delimited', columns = {{{spec}}})"
+        )
 
     def count(self, relation: str, where: str = "TRUE") -> int:
         row = self.con.execute(f"SELECT COUNT(*) FROM {relation} WHERE {where}").fetchone()
@@ -300,12 +305,8 @@ class ProductRun:
             )
         target = self.bundle.spec.output_port(t.output_port)
         assert target is not None
-        written = [
-            json.loads(line)
-            for f in sorted(out.glob("rows-*"))
-            for line in f.read_text().splitlines()
-        ]
-        self.w.load(self.dataset, target.physical_name, written)
+        if any(out.glob("rows-*")):
+            self.w.load_files(self.dataset, target.physical_name, str(out / "rows-*"))
         if any(out.glob("dead-*")):
             self.w.con.execute(
                 f"CREATE OR REPLACE TABLE {relation(self.dataset, conv.DEAD_LETTER_TABLE)} AS "
