@@ -88,7 +88,8 @@ def bench(days: int, devices: int) -> None:
     rows = sum(report.rows.values())
     print(
         f"\n{days} day(s) x {devices} devices: {total:.1f} s end to end, "
-        f"{rows:,} rows ({rows / total:,.0f} rows/s), peak {_peak_mib():,.0f} MiB, "
+        f"{rows:,} rows ({rows / total:,.0f} rows/s), peak MiB run {_peak_mib()[0]:,.0f}, "
+        f"pipeline {_peak_mib()[1]:,.0f}, "
         f"{'passed' if not report.failures else 'FAILED'}"
     )
     for step, seconds in report.seconds.items():
