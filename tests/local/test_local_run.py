@@ -152,6 +152,22 @@ def test_broken_products_fail_with_the_right_message(
     assert any(message in line for line in stdout.splitlines() if "FAILED" in line), stdout
 
 
+def test_sql_duckdb_cannot_take_is_exit_2_naming_the_spec_field(tmp_path: Path) -> None:
+    products = _copy(tmp_path)
+    _replace(
+        "iot-analytics/sql/climate_daily.sql",
+        "  COUNT(DISTINCT m.device_id) AS devices",
+        "  COUNT(DISTINCT m.device_id) AS devices,\n  APPROX_TOP_COUNT(m.metric, 2) AS top",
+    )(products)
+    code, stdout, stderr, _ = _local(tmp_path, "iot-prod", "--products-dir", str(products))
+    assert code == 2, stdout + stderr
+    assert (
+        "iot-analytics/product.yaml: transformation.views[1].sql: sql/climate_daily.sql "
+        "cannot be transpiled to DuckDB"
+    ) in stderr
+    assert "Traceback" not in stderr
+
+
 def test_bad_input_is_exit_2(tmp_path: Path) -> None:
     code, _, stderr, _ = _local(tmp_path, "nope")
     assert code == 2

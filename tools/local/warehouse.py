@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from sqlglot.errors import ErrorLevel, SqlglotError
 
 from model import ProductBundle
 from model import conventions as conv
@@ -151,7 +151,9 @@ class Warehouse:
             statements = [
                 s.transform(fix) for s in sqlglot.parse(sql, read="bigquery") if s is not None
             ]
-            return ";\n".join(s.sql(dialect="duckdb") for s in statements)
+            return ";\n".join(
+                s.sql(dialect="duckdb", unsupported_level=ErrorLevel.RAISE) for s in statements
+            )
         except SqlglotError as exc:
             raise LocalRunError(
                 SpecIssue(Path(where), "", f"cannot be transpiled to DuckDB: {exc}")
@@ -178,6 +180,7 @@ class ProductRun:
         self.datasets = datasets
         self.bundles = bundles
         self.overlay = overlay  # (dataset, table) -> relation, for a principal's view
+        self.compiled: dict[str, str] = {}  # SQL file -> DuckDB SQL (compile())
 
     @property
     def dataset(self) -> str:
@@ -205,6 +208,22 @@ class ProductRun:
 
     def render(self, sql: SqlFile) -> str:
         return self.w.to_duckdb(sql.render(self.resolve), str(sql.path))
+
+    def compile(self) -> dict[str, str]:
+        """Every SQL file of the transformation rendered and transpiled, before anything
+        runs: a construct DuckDB cannot take stops the run before it starts."""
+        fields = _sql_fields(self.bundle)
+        for rel, sql in self.bundle.sql.items():
+            try:
+                self.compiled[rel] = self.render(sql)
+            except LocalRunError as exc:
+                raise LocalRunError(
+                    SpecIssue(self.bundle.path, fields.get(rel, ""), f"{rel} {exc.issue.message}")
+                ) from None
+        return self.compiled
+
+    def _sql(self, rel: str) -> str:
+        return self.compiled.get(rel) or self.render(self.bundle.sql[rel])
 
     def create_ports(self) -> None:
         self.w.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.dataset}"')
@@ -248,7 +267,7 @@ class ProductRun:
                 assert port is not None
                 columns = ", ".join(f'"{f.name}"' for f in self.bundle.contracts[port.name].fields)
                 target = relation(self.dataset, port.physical_name)
-                query = self.render(self.bundle.sql[q.sql])
+                query = self._sql(q.sql)
                 try:
                     if q.write_disposition == "WRITE_TRUNCATE":
                         self.w.con.execute(f"DELETE FROM {target}")
@@ -263,9 +282,7 @@ class ProductRun:
                 assert port is not None
                 view = relation(self.dataset, port.physical_name)
                 try:
-                    self.w.con.execute(
-                        f"CREATE OR REPLACE VIEW {view} AS {self.render(self.bundle.sql[v.sql])}"
-                    )
+                    self.w.con.execute(f"CREATE OR REPLACE VIEW {view} AS {self._sql(v.sql)}")
                     self.w.con.execute(f"SELECT * FROM {view} LIMIT 0")  # binds every column
                 except duckdb.Error as exc:
                     failed[port.name] = f"{v.sql}: {_first_line(exc)}"
@@ -313,6 +330,16 @@ class ProductRun:
                 f"SELECT * FROM read_json({_quote(str(out / 'dead-*'))}, "
                 "format = 'newline_delimited')"
             )
+
+
+def _sql_fields(bundle: ProductBundle) -> dict[str, str]:
+    """SQL file -> the product.yaml field that names it."""
+    t = bundle.spec.transformation
+    if isinstance(t, ScheduledQueries):
+        return {q.sql: f"transformation.queries[{i}].sql" for i, q in enumerate(t.queries)}
+    if isinstance(t, Views):
+        return {v.sql: f"transformation.views[{i}].sql" for i, v in enumerate(t.views)}
+    return {}
 
 
 def _first_line(exc: Exception) -> str:
