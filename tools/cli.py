@@ -215,7 +215,13 @@ def check(
     ] = None,
 ) -> None:
     """Run the contracts' checks against a deployed stack's BigQuery tables."""
-    from tools.check.command import CheckProblem, port_queries, read_registry, run_checks
+    from tools.check.command import (
+        CheckProblem,
+        port_queries,
+        port_tables,
+        read_registry,
+        run_checks,
+    )
 
     mesh = _load(products_dir)
     try:
@@ -224,7 +230,7 @@ def check(
         billing = project or next(
             (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
         )
-        results = run_checks(queries, billing)
+        results = run_checks(queries, billing, tables=port_tables(mesh, entries))
     except CheckProblem as exc:
         err.print(exc.issue.render())
         raise typer.Exit(EXIT_INVALID) from None

@@ -58,6 +58,9 @@ class _FakeClient:
         self.answers = answers
         self.seen: list[str] = []
 
+    def get_table(self, name: str) -> Any:
+        return type("Table", (), {"schema": self.answers["schema"]})()
+
     def query(self, sql: str) -> Any:
         self.seen.append(sql)
         client = self
@@ -93,3 +96,27 @@ def test_no_credentials_is_a_plain_error(
     assert result.exit_code == 2, result.stdout + result.stderr
     assert "no Google Cloud application default credentials" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_schema_against_the_deployed_table(registry_file: Path) -> None:
+    from google.cloud.bigquery import SchemaField
+
+    from tools.check.command import port_tables
+
+    mesh = load_mesh(PRODUCTS)
+    tables = [
+        t
+        for t in port_tables(mesh, json.loads(registry_file.read_text())["meshRegistry"])
+        if t.port == "metrics"
+    ]
+    assert [t.table for t in tables] == ["example-iot-prod.iot_iot_telemetry.metrics_v1"]
+    deployed = [
+        SchemaField(f.name, f.type.replace("INT64", "INTEGER"), mode=f.mode)
+        for f in tables[0].fields
+    ]
+    ok = run_checks([], "p", lambda project: _FakeClient({"schema": deployed}), tables)
+    assert [(r.check, r.passed) for r in ok] == [("schema", True)]
+    deployed[1] = SchemaField(deployed[1].name, "STRING", mode="NULLABLE")
+    changed = run_checks([], "p", lambda project: _FakeClient({"schema": deployed}), tables)
+    assert not changed[0].passed
+    assert f"{deployed[1].name}: contract" in changed[0].detail

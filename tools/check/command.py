@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from model import Mesh
+from model.contract import BigQueryField
 from model.errors import SpecIssue
 from model.files import FileProblem, read_json_object
 from model.product import TableOutput, ViewOutput
@@ -92,11 +93,59 @@ def default_client(project: str) -> Any:
     return bigquery.Client(project=project, credentials=credentials)
 
 
+@dataclass(frozen=True)
+class PortTable:
+    product: str
+    port: str
+    table: str  # project.dataset.table
+    fields: tuple[BigQueryField, ...]  # the contract's columns
+
+
+def port_tables(mesh: Mesh, registry: dict[str, Any]) -> list[PortTable]:
+    out: list[PortTable] = []
+    for product, entry in sorted(registry.items()):
+        bundle = mesh.products.get(product)
+        if bundle is None:
+            continue
+        for name, port in sorted(((entry or {}).get("outputPorts") or {}).items()):
+            if isinstance(bundle.spec.output_port(name), TableOutput | ViewOutput):
+                table = f"{port['project']}.{port['datasetId']}.{port['resourceId']}"
+                out.append(PortTable(product, name, table, bundle.contracts[name].fields))
+    return out
+
+
+_LEGACY = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "STRUCT": "RECORD"}
+
+
+def schema_result(port: PortTable, deployed: Any) -> CheckResult:
+    """The deployed table's columns, types and modes against the contract."""
+    have = {
+        f.name: (_LEGACY.get(f.field_type, f.field_type), f.mode or "NULLABLE") for f in deployed
+    }
+    want = {f.name: (f.type, f.mode) for f in port.fields}
+    problems = [f"missing {c}" for c in sorted(set(want) - set(have))]
+    problems += [f"not in the contract {c}" for c in sorted(set(have) - set(want))]
+    problems += [
+        f"{c}: contract {' '.join(want[c])}, table {' '.join(have[c])}"
+        for c in sorted(set(want) & set(have))
+        if want[c] != have[c]
+    ]
+    return CheckResult(port.product, port.port, "schema", not problems, "; ".join(problems))
+
+
 def run_checks(
-    queries: list[PortQuery], project: str, client_factory: Callable[[str], Any] = default_client
+    queries: list[PortQuery],
+    project: str,
+    client_factory: Callable[[str], Any] = default_client,
+    tables: list[PortTable] | None = None,
 ) -> list[CheckResult]:
     client = client_factory(project)
     results: list[CheckResult] = []
+    for port in tables or []:
+        try:
+            results.append(schema_result(port, client.get_table(port.table).schema))
+        except Exception as exc:  # a missing table is the check's answer
+            results.append(CheckResult(port.product, port.port, "schema", False, str(exc)[:300]))
     for q in queries:
         try:
             rows = list(client.query(q.sql).result())
