@@ -78,7 +78,10 @@ def write_project(root: Path, ids: list[str]) -> None:
             {"id": t, "group": f"tenant-{t}-readers@example.com"}
             for t in ("acme", "globex", "initech")
         ],
-        "data-mesh:kmsKey": "projects/k/locations/europe-west1/keyRings/r/cryptoKeys/bench",
+        "data-mesh:kmsKey": (
+            "projects/example-security/locations/europe-west1/keyRings/r/cryptoKeys/bench"
+        ),
+        "data-mesh:pipelineImageTag": "1.0.0",
         "data-mesh:notificationEmails": ["oncall@example.com"],
         "data-mesh:policyTags": {
             "pii": "projects/k/locations/europe-west1/taxonomies/1/policyTags/2"

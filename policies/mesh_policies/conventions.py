@@ -15,6 +15,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -276,6 +277,7 @@ def _parse_predicate(predicate: str) -> exp.Expr | None:
         return None
 
 
+@cache
 def parse_tenant_filter(predicate: str) -> TenantFilter | None:
     """`tenant_id = "acme"` (either side, any quoting) as parsed SQL; None for anything else."""
     tree = _parse_predicate(predicate)
@@ -293,6 +295,7 @@ def parse_tenant_filter(predicate: str) -> TenantFilter | None:
     return TenantFilter(left.name, right.this)
 
 
+@cache
 def is_true_filter(predicate: str) -> bool:
     """The literal `TRUE` (every row), however it is spelled."""
     tree = _parse_predicate(predicate)
@@ -388,6 +391,21 @@ def table_functions(query: exp.Expr) -> list[tuple[str, str | None]]:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _reads_of(sql: str) -> tuple[tuple[TableRef, ...], tuple[tuple[str, str | None], ...]]:
+    # Several policies read the same view or scheduled-query SQL; parse each text once.
+    statements = parse_query(sql)
+    return (
+        tuple(ref for s in statements for ref in tables_read(s)),
+        tuple(f for s in statements for f in table_functions(s)),
+    )
+
+
 def tables_read_by(sql: str) -> list[TableRef]:
     """The tables every statement of `sql` reads (SqlSyntaxError when it does not parse)."""
-    return [ref for statement in parse_query(sql) for ref in tables_read(statement)]
+    return list(_reads_of(sql)[0])
+
+
+def functions_read_by(sql: str) -> list[tuple[str, str | None]]:
+    """The table functions every statement of `sql` reads rows from (see table_functions)."""
+    return list(_reads_of(sql)[1])

@@ -24,8 +24,7 @@ from mesh_policies.conventions import (
     FEDERATED_INPUT_PORT,
     LABEL_PRODUCT,
     SqlSyntaxError,
-    parse_query,
-    table_functions,
+    functions_read_by,
     tables_read_by,
 )
 from mesh_policies.stack_index import StackIndex
@@ -62,7 +61,7 @@ def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
         product = index.product_of(r) or labels_of(r.props).get(LABEL_PRODUCT)
         try:
             tables = tables_read_by(str(sql))
-            functions = [f for s in parse_query(str(sql)) for f in table_functions(s)]
+            functions = functions_read_by(str(sql))
         except SqlSyntaxError as exc:
             report(
                 f"{r.name}: its SQL does not parse as BigQuery SQL ({exc}); fix the query.", r.urn

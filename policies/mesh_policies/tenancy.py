@@ -8,6 +8,7 @@ from typing import Any
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
+    PolicyResource,
     ReportViolation,
     StackValidationArgs,
     StackValidationPolicy,
@@ -49,6 +50,10 @@ def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> Non
     group_tenant = {group: tenant for tenant, group in tenants.items()}
     _one_group_per_tenant(ports, index, report)
     tables = {_key(r.props): (port, r) for port, r in ports}
+    row_policies: dict[tuple[str, str, str], list[PolicyResource]] = {}
+    for x in args.resources:
+        if x.resource_type == ROW_ACCESS:
+            row_policies.setdefault(_key(x.props), []).append(x)
 
     for port, r in ports:
         column = port.get("tenantColumn")
@@ -82,13 +87,12 @@ def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> Non
         if column not in cols or cols[column].get("mode") != "REQUIRED":
             report(f"{r.name}: multi-tenant table needs a REQUIRED {column} column.", r.urn)
         granted: dict[str, set[str]] = {}
-        for x in args.resources:
-            if x.resource_type == ROW_ACCESS and _key(x.props) == _key(r.props):
-                parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
-                if parsed is not None and parsed.column == column:
-                    granted.setdefault(parsed.tenant, set()).update(
-                        str(g) for g in x.props.get("grantees") or []
-                    )
+        for x in row_policies.get(_key(r.props), []):
+            parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
+            if parsed is not None and parsed.column == column:
+                granted.setdefault(parsed.tenant, set()).update(
+                    str(g) for g in x.props.get("grantees") or []
+                )
         for tenant, group in sorted(_tenants_of(port).items()):
             if group not in granted.get(tenant, set()):
                 report(
