@@ -24,8 +24,6 @@ from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
     GoogleSheetInput,
-    ScheduledQueries,
-    Views,
 )
 from model.sql import OWN_INPUT, PLACEHOLDER, SqlFile
 
@@ -154,27 +152,12 @@ def product_lineage(
     """Lineage of one product's output ports; `ports` holds every port's contract."""
     t = bundle.spec.transformation
     out: dict[str, PortLineage] = {}
-    if isinstance(t, Views):
-        for i, v in enumerate(t.views):
-            sql = bundle.sql.get(v.sql)
-            if sql is not None:
-                columns, problems = _sql_lineage(bundle, sql, ports)
-                out[v.port] = PortLineage(
-                    bundle.id, v.port, columns, f"transformation.views[{i}].sql", tuple(problems)
-                )
-    elif isinstance(t, ScheduledQueries):
-        for i, q in enumerate(t.queries):
-            sql = bundle.sql.get(q.sql)
-            if sql is not None:
-                columns, problems = _sql_lineage(bundle, sql, ports)
-                out[q.destination_port] = PortLineage(
-                    bundle.id,
-                    q.destination_port,
-                    columns,
-                    f"transformation.queries[{i}].sql",
-                    tuple(problems),
-                )
-    elif isinstance(t, DataflowFlexTemplate):
+    for step in bundle.spec.sql_steps():
+        sql = bundle.sql.get(step.sql)
+        if sql is not None:
+            columns, problems = _sql_lineage(bundle, sql, ports)
+            out[step.port] = PortLineage(bundle.id, step.port, columns, step.field, tuple(problems))
+    if isinstance(t, DataflowFlexTemplate):
         out[t.output_port] = PortLineage(
             bundle.id, t.output_port, _declared_lineage(bundle, t), "transformation.lineage"
         )

@@ -7,7 +7,7 @@ relate fields, files and products live in `checks.py` and `mesh.py`.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -241,6 +241,14 @@ class Views(StrictModel):
     views: list[ViewQuery] = Field(min_length=1)
 
 
+class SqlStep(NamedTuple):
+    """One SQL file of a transformation: the output port it fills and the field naming it."""
+
+    field: str
+    sql: str
+    port: str
+
+
 Transformation = Annotated[
     DataflowFlexTemplate | ScheduledQueries | Views, Field(discriminator="kind")
 ]
@@ -334,6 +342,21 @@ class Product(StrictModel):
         self, name: str
     ) -> PubSubInput | GoogleSheetInput | FederatedInput | DataProductInput | None:
         return next((p for p in self.input_ports if p.name == name), None)
+
+    def sql_steps(self) -> list[SqlStep]:
+        """The SQL files of a views or scheduled-query transformation, in spec order."""
+        t = self.transformation
+        if isinstance(t, ScheduledQueries):
+            return [
+                SqlStep(f"transformation.queries[{i}].sql", q.sql, q.destination_port)
+                for i, q in enumerate(t.queries)
+            ]
+        if isinstance(t, Views):
+            return [
+                SqlStep(f"transformation.views[{i}].sql", v.sql, v.port)
+                for i, v in enumerate(t.views)
+            ]
+        return []
 
     @property
     def data_product_inputs(self) -> list[DataProductInput]:

@@ -212,7 +212,7 @@ class ProductRun:
     def compile(self) -> dict[str, str]:
         """Every SQL file of the transformation rendered and transpiled, before anything
         runs: a construct DuckDB cannot take stops the run before it starts."""
-        fields = _sql_fields(self.bundle)
+        fields = {step.sql: step.field for step in self.bundle.spec.sql_steps()}
         for rel, sql in self.bundle.sql.items():
             try:
                 self.compiled[rel] = self.render(sql)
@@ -330,16 +330,6 @@ class ProductRun:
                 f"SELECT * FROM read_json({_quote(str(out / 'dead-*'))}, "
                 "format = 'newline_delimited')"
             )
-
-
-def _sql_fields(bundle: ProductBundle) -> dict[str, str]:
-    """SQL file -> the product.yaml field that names it."""
-    t = bundle.spec.transformation
-    if isinstance(t, ScheduledQueries):
-        return {q.sql: f"transformation.queries[{i}].sql" for i, q in enumerate(t.queries)}
-    if isinstance(t, Views):
-        return {v.sql: f"transformation.views[{i}].sql" for i, v in enumerate(t.views)}
-    return {}
 
 
 def _first_line(exc: Exception) -> str:
