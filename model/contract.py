@@ -7,10 +7,11 @@ then loaded into that package's pydantic models for typed access.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,9 @@ from open_data_contract_standard.model import (
 
 from model import identifiers as ids
 from model.errors import SpecIssue, field_path
+from model.files import FileProblem, read_text
 from model.quality import Check, compile_checks
-from model.yamlfile import YamlProblem, read_yaml_mapping
+from model.yamlfile import YamlProblem, parse_yaml_mapping
 
 SUPPORTED_API_VERSIONS = frozenset({"v3.1.0", "v3.2.0"})
 SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+][0-9A-Za-z.-]+)?$")
@@ -134,10 +136,30 @@ def load_contract(path: Path, root: Path | None = None) -> tuple[Contract | None
     """Load and check one contract file; returns the contract or the problems.
     `root`: the folder a link may not lead out of."""
     try:
-        data = read_yaml_mapping(path, root)
+        text = read_text(path, root)
+    except FileProblem as problem:
+        return None, [problem.issue]
+    contract, problems = _contract_of_text(text)
+    issues = [SpecIssue(path, where, message) for where, message in problems]
+    return (dataclasses.replace(contract, path=path) if contract else None), issues
+
+
+_TEXT_PATH = Path("<contract>")  # stands for the file while a text is checked
+
+
+@lru_cache(maxsize=8192)
+def _contract_of_text(text: str) -> tuple[Contract | None, tuple[tuple[str, str], ...]]:
+    """A pure function of the file's text, cached: a contract diff loads two meshes that
+    share most contracts. Problems are (field, message); the caller adds the path."""
+    contract, issues = _check_contract(_TEXT_PATH, text)
+    return contract, tuple((i.field, i.message) for i in issues)
+
+
+def _check_contract(path: Path, text: str) -> tuple[Contract | None, list[SpecIssue]]:
+    try:
+        data = parse_yaml_mapping(path, text)
     except YamlProblem as problem:
         return None, [problem.issue]
-
     issues = [
         SpecIssue(path, field_path(list(err.instance_path)), _short(err.message))
         for err in _odcs_validator().iter_errors(data)

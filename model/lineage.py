@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import sqlglot
@@ -102,30 +103,67 @@ def _sql_lineage(
 ) -> tuple[dict[str, frozenset[ColumnRef]], list[str]]:
     tables = _Tables(bundle, ports)
     text = PLACEHOLDER.sub(lambda m: tables.sentinel(m.group(1), m.group(2)), sql.text)
+    schema = tuple(
+        sorted((name, tuple(sorted(cols.items()))) for name, cols in tables.schema[_DB].items())
+    )
+    traced, problems = _trace(text, schema)
+    columns: dict[str, frozenset[ColumnRef]] = {}
+    for name, leaves in traced:
+        refs: set[ColumnRef] = set()
+        for table, column in leaves:
+            source = tables.by_table.get(table)
+            if source is not None:
+                refs.add(ColumnRef(source.kind, source.product, source.port, column))
+        columns[name] = frozenset(refs)
+    return columns, list(problems)
+
+
+_Schema = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+_Traced = tuple[tuple[str, frozenset[tuple[str, str]]], ...]
+
+
+@lru_cache(maxsize=8192)
+def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
+    """Output column -> the (table, column) leaves it derives from. A pure function of the
+    query and the schemas it reads, cached: a contract diff loads two meshes that share
+    most products, and the lineage is most of a mesh's load time."""
     try:
         query = sqlglot.parse_one(text, read="bigquery")
     except SqlglotError as exc:
-        return {}, [f"does not parse: {exc}"]
-    columns: dict[str, frozenset[ColumnRef]] = {}
+        return (), (f"does not parse: {exc}",)
+    tables: dict[str, Any] = {_DB: {name: dict(cols) for name, cols in schema}} if schema else {}
+    names = [s.alias_or_name for s in query.selects] if isinstance(query, exp.Query) else []
+    try:  # every column in one walk: qualifying the query once is most of the cost
+        nodes = sqlglot_lineage.lineage(
+            None, query, schema=tables, dialect="bigquery", trim_selects=False
+        )
+        traced: dict[str, sqlglot_lineage.Node | str] = dict(nodes.items())
+    except _LINEAGE_ERRORS:  # trace column by column to name the ones that fail
+        traced = {name: _column_node(name, query, tables) for name in names}
+    out: list[tuple[str, frozenset[tuple[str, str]]]] = []
     problems: list[str] = []
-    for select in query.selects if isinstance(query, exp.Query) else []:
-        name = select.alias_or_name
-        try:
-            schema: dict[str, Any] = tables.schema if tables.schema[_DB] else {}
-            node = sqlglot_lineage.lineage(name, query.copy(), schema=schema, dialect="bigquery")
-        except (SqlglotError, KeyError, ValueError, AttributeError, RecursionError) as exc:
-            problems.append(f"{name}: {type(exc).__name__}")
+    for name in names:
+        node = traced.get(name, f"{name}: not traced")
+        if isinstance(node, str):
+            problems.append(node)
             continue
-        refs: set[ColumnRef] = set()
-        for n in node.walk():
-            if n.downstream or not isinstance(n.expression, exp.Table):
-                continue
-            source = tables.by_table.get(n.expression.name)
-            if source is not None:
-                column = n.name.split(".")[-1]
-                refs.add(ColumnRef(source.kind, source.product, source.port, column))
-        columns[name] = frozenset(refs)
-    return columns, problems
+        leaves = {
+            (n.expression.name, n.name.split(".")[-1])
+            for n in node.walk()
+            if not n.downstream and isinstance(n.expression, exp.Table)
+        }
+        out.append((name, frozenset(leaves)))
+    return tuple(out), tuple(problems)
+
+
+_LINEAGE_ERRORS = (SqlglotError, KeyError, ValueError, AttributeError, RecursionError)
+
+
+def _column_node(name: str, query: exp.Expr, schema: dict[str, Any]) -> sqlglot_lineage.Node | str:
+    try:
+        return sqlglot_lineage.lineage(name, query.copy(), schema=schema, dialect="bigquery")
+    except _LINEAGE_ERRORS as exc:
+        return f"{name}: {type(exc).__name__}"
 
 
 def _declared_lineage(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from sqlglot import exp
@@ -73,45 +74,41 @@ def load_sql(
     except FileProblem as problem:
         return None, [SpecIssue(path, field, problem.issue.message)]
 
+    refs, problems = _analyse(text)
+    if problems:
+        return None, [SpecIssue(path, field, message) for message in problems]
+    return SqlFile(path=path, text=text, refs=refs), []
+
+
+@lru_cache(maxsize=8192)
+def _analyse(text: str) -> tuple[tuple[PortRef, ...], tuple[str, ...]]:
+    """The ports a SQL text reads and its problems; a pure function of the text, cached
+    because a contract diff loads two meshes that share most files."""
     refs = tuple(sorted({PortRef(m.group(1), m.group(2)) for m in PLACEHOLDER.finditer(text)}))
     probe = PLACEHOLDER.sub(lambda m: _sentinel(PortRef(m.group(1), m.group(2))), text)
     if "{{" in probe or "}}" in probe:
-        return None, [
-            SpecIssue(path, field, "malformed placeholder; write `{{ product-id.port-name }}`")
-        ]
+        return refs, ("malformed placeholder; write `{{ product-id.port-name }}`",)
     try:
         statements = parse_query(probe)
     except SqlSyntaxError as exc:
-        return None, [SpecIssue(path, field, f"does not parse as BigQuery SQL: {exc}")]
+        return refs, (f"does not parse as BigQuery SQL: {exc}",)
     if len(statements) != 1:
-        return None, [
-            SpecIssue(path, field, f"must hold one query, found {len(statements)} statements")
-        ]
+        return refs, (f"must hold one query, found {len(statements)} statements",)
     query = statements[0]
     if not isinstance(query, exp.Query):
-        return None, [
-            SpecIssue(path, field, f"must be a query (SELECT), found {query.key.upper()}")
-        ]
-
-    issues: list[SpecIssue] = []
+        return refs, (f"must be a query (SELECT), found {query.key.upper()}",)
+    problems: list[str] = []
     for name, _ in table_functions(query):
         hint = (
             "declare a federated input port and read it as `{{ input.port-name }}`"
             if name == EXTERNAL_QUERY
             else "read declared ports (placeholders) only"
         )
-        issues.append(SpecIssue(path, field, f"reads rows from the table function {name}; {hint}"))
+        problems.append(f"reads rows from the table function {name}; {hint}")
     for table in tables_read(query):
-        if table.db == _SENTINEL_DB:
-            continue
-        issues.append(
-            SpecIssue(
-                path,
-                field,
+        if table.db != _SENTINEL_DB:
+            problems.append(
                 f"reads {str(table)!r} directly; write tables as placeholders "
-                "`{{ product-id.port-name }}` or `{{ input.port-name }}`",
+                "`{{ product-id.port-name }}` or `{{ input.port-name }}`"
             )
-        )
-    if issues:
-        return None, issues
-    return SqlFile(path=path, text=text, refs=refs), []
+    return refs, tuple(problems)
