@@ -440,4 +440,10 @@ def _registry_entry(
             }
             for name, ref in sorted(ports.items())
         },
+        # What the product reads, so a producer's contract diff in another repository
+        # knows its deployed readers (`datamesh diff`, data-mesh:offlineRegistries).
+        "inputPorts": {
+            port.name: {"product": port.product, "port": port.port}
+            for port in spec.data_product_inputs
+        },
     }

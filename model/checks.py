@@ -8,7 +8,7 @@ from pathlib import Path
 from model.bundle import ProductBundle
 from model.contract import Contract, load_contract
 from model.conventions import VERSIONED_NAME
-from model.errors import SpecIssue
+from model.errors import MAJOR_NAME_MISMATCH, SpecIssue
 from model.files import FileProblem, read_json_object
 from model.identifiers import TOPIC_ID
 from model.product import (
@@ -35,8 +35,8 @@ class _Collector:
         self.path = path
         self.issues: list[SpecIssue] = []
 
-    def add(self, field: str, message: str) -> None:
-        self.issues.append(SpecIssue(self.path, field, message))
+    def add(self, field: str, message: str, code: str = "") -> None:
+        self.issues.append(SpecIssue(self.path, field, message, code))
 
 
 def check_product(path: Path, product: Product) -> tuple[ProductBundle | None, list[SpecIssue]]:
@@ -109,6 +109,7 @@ def _check_port_against_contract(
             f"{where}.physical_name",
             f"{port.physical_name!r} names major version {match.group('major')} but contract "
             f"{contract.path.name} is version {contract.version}",
+            MAJOR_NAME_MISMATCH,
         )
     if contract.object.physicalName and contract.object.physicalName != port.physical_name:
         out.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,14 +16,16 @@ class SpecIssue:
     file: Path
     field: str
     message: str
+    # Set on problems another tool treats specially (the contract diff reports a removed
+    # port that is still read, or a major bump under the old name, as versioning errors).
+    code: str = dataclasses.field(default="", compare=False)
 
     def render(self, relative_to: Path | None = None) -> str:
         shown = self.file
         base = relative_to or Path.cwd()
         with contextlib.suppress(ValueError, OSError, RuntimeError):  # RuntimeError: link loop
             shown = self.file.absolute().relative_to(base.resolve())
-        field = self.field or "(file)"
-        return f"{shown}: {field}: {self.message}"
+        return f"{shown}: {self.field or '(file)'}: {self.message}"
 
     def render_absolute(self) -> str:
         """With the file's full path, for messages read in another working folder."""
@@ -35,6 +38,10 @@ class SpecError(Exception):
     def __init__(self, issues: Iterable[SpecIssue]) -> None:
         self.issues: list[SpecIssue] = sorted(set(issues))
         super().__init__("\n".join(issue.render() for issue in self.issues))
+
+
+DANGLING_PORT = "dangling-port"  # an input port names a product or port that does not exist
+MAJOR_NAME_MISMATCH = "major-name-mismatch"  # a physical name names another major version
 
 
 def field_path(loc: Sequence[str | int]) -> str:

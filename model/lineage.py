@@ -14,23 +14,23 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 from sqlglot import lineage as sqlglot_lineage
 from sqlglot.errors import SqlglotError
 
 from model.bundle import ProductBundle
 from model.contract import BigQueryField, Contract
+from model.conventions import SqlSyntaxError
 from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
     GoogleSheetInput,
 )
-from model.sql import OWN_INPUT, PLACEHOLDER, SqlFile
+from model.sql import OWN_INPUT, PLACEHOLDER, SENTINEL_DB, SqlFile, parse_probe, sentinel_table
 
 INPUT = "input"  # ColumnRef.kind of a product's own input port (sheet, federated, events)
 PORT = "port"  # ColumnRef.kind of an output port (the product's own or upstream)
-_DB = "__mesh__"
+_DB = SENTINEL_DB
 
 
 @dataclass(frozen=True, order=True)
@@ -62,10 +62,6 @@ class PortLineage:
         }
 
 
-def _table_name(product: str, port: str) -> str:
-    return f"{product}__{port}".replace("-", "_")
-
-
 def _flat(fields: tuple[BigQueryField, ...], prefix: str = "") -> dict[str, str]:
     out: dict[str, str] = {}
     for f in fields:
@@ -84,13 +80,13 @@ class _Tables:
 
     def sentinel(self, product: str, port: str) -> str:
         if product == OWN_INPUT:
-            name = _table_name("input", port)
+            name = sentinel_table("input", port)
             self.by_table[name] = ColumnRef(INPUT, self.bundle.id, port, "")
             spec = self.bundle.spec.input_port(port)
             if isinstance(spec, GoogleSheetInput):
                 self.schema[_DB][name] = {c.name: c.type for c in spec.columns}
         else:
-            name = _table_name(product, port)
+            name = sentinel_table(product, port)
             self.by_table[name] = ColumnRef(PORT, product, port, "")
             contract = self.ports.get((product, port))
             if contract is not None:
@@ -128,9 +124,12 @@ def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
     query and the schemas it reads, cached: a contract diff loads two meshes that share
     most products, and the lineage is most of a mesh's load time."""
     try:
-        query = sqlglot.parse_one(text, read="bigquery")
-    except SqlglotError as exc:
+        statements = parse_probe(text)
+    except SqlSyntaxError as exc:
         return (), (f"does not parse: {exc}",)
+    if len(statements) != 1:
+        return (), ("must hold one query",)
+    query = statements[0]  # lineage copies it; the parsed tree is shared (cached)
     tables: dict[str, Any] = {_DB: {name: dict(cols) for name, cols in schema}} if schema else {}
     names = [s.alias_or_name for s in query.selects] if isinstance(query, exp.Query) else []
     try:  # every column in one walk: qualifying the query once is most of the cost

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from model import conventions as conv
 from model.bundle import Edge, ProductBundle
 from model.checks import check_product
-from model.errors import SpecError, SpecIssue, field_path
+from model.errors import DANGLING_PORT, SpecError, SpecIssue, field_path
 from model.files import FileProblem, read_text
 from model.governance import check_governance
 from model.lineage import PortLineage, mesh_lineage
@@ -121,20 +121,39 @@ def load_mesh(products_dir: Path) -> Mesh:
 def load_product(path: Path) -> tuple[ProductBundle | None, list[SpecIssue]]:
     try:
         text = read_text(path, root=path.parent.parent)
-        data = parse_yaml_mapping(path, text)
-    except (FileProblem, YamlProblem) as problem:
+    except FileProblem as problem:
         return None, [problem.issue]
+    product, problems = _product_of_text(text)
+    issues = [SpecIssue(path, field, message, code) for field, message, code in problems]
+    if product is None:
+        return None, issues
+    bundle, found = check_product(path, product)
+    return (None if issues else bundle), issues + found
+
+
+_TEXT_PATH = Path("<product.yaml>")  # stands for the file while a text is checked
+
+
+@lru_cache(maxsize=8192)
+def _product_of_text(text: str) -> tuple[Product | None, tuple[tuple[str, str, str], ...]]:
+    """The spec of a product.yaml text and its problems (field, message, code): a pure
+    function of the text, cached because a contract diff loads two meshes sharing most."""
+    path = _TEXT_PATH
+    try:
+        data = parse_yaml_mapping(path, text)
+    except YamlProblem as problem:
+        return None, ((problem.issue.field, problem.issue.message, problem.issue.code),)
     issues = _schema_line_issues(path, text)
     try:
         product = Product.model_validate(data)
     except ValidationError as exc:
-        return None, issues + [_from_pydantic(path, err) for err in exc.errors()]
+        issues += [_from_pydantic(path, err) for err in exc.errors()]
+        return None, tuple((i.field, i.message, i.code) for i in issues)
     if product.id in RESERVED_PRODUCT_IDS:
         issues.append(SpecIssue(path, "id", f"{product.id!r} is reserved"))
     if conv.label_value(product.domain) != product.domain:
         issues.append(SpecIssue(path, "domain", "must be a valid label value"))
-    bundle, found = check_product(path, product)
-    return (None if issues else bundle), issues + found
+    return product, tuple((i.field, i.message, i.code) for i in issues)
 
 
 def _schema_line_issues(path: Path, text: str) -> list[SpecIssue]:
@@ -212,7 +231,12 @@ def _resolve_inputs(
                 continue  # its own problems are reported already
             if upstream is None:
                 issues.append(
-                    SpecIssue(b.path, f"{where}.product", f"unknown product {port.product!r}")
+                    SpecIssue(
+                        b.path,
+                        f"{where}.product",
+                        f"unknown product {port.product!r}",
+                        DANGLING_PORT,
+                    )
                 )
                 continue
             if upstream.spec.output_port(port.port) is None:
@@ -222,6 +246,7 @@ def _resolve_inputs(
                         b.path,
                         f"{where}.port",
                         f"{port.product} has no output port {port.port!r} (it has: {known})",
+                        DANGLING_PORT,
                     )
                 )
                 continue

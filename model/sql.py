@@ -31,7 +31,7 @@ from model.files import FileProblem, read_text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z][a-z0-9-]*)\s*\.\s*([a-z][a-z0-9-]*)\s*\}\}")
 OWN_INPUT = "input"
-_SENTINEL_DB = "__mesh__"
+SENTINEL_DB = "__mesh__"
 
 
 @dataclass(frozen=True, order=True)
@@ -56,8 +56,20 @@ class SqlFile:
         return PLACEHOLDER.sub(lambda m: resolve(PortRef(m.group(1), m.group(2))), self.text)
 
 
+def sentinel_table(product: str, port: str) -> str:
+    """The table name a placeholder stands for while a query is parsed or traced."""
+    return f"{product}__{port}"
+
+
 def _sentinel(ref: PortRef) -> str:
-    return f"`{_SENTINEL_DB}.{ref.product}__{ref.port}`"
+    return f"`{SENTINEL_DB}.{sentinel_table(ref.product, ref.port)}`"
+
+
+@lru_cache(maxsize=8192)
+def parse_probe(probe: str) -> tuple[exp.Expr, ...]:
+    """The statements of a query whose placeholders are sentinels, parsed once per text
+    (checks and lineage both read it; callers copy before changing a tree)."""
+    return tuple(parse_query(probe))
 
 
 def load_sql(
@@ -89,7 +101,7 @@ def _analyse(text: str) -> tuple[tuple[PortRef, ...], tuple[str, ...]]:
     if "{{" in probe or "}}" in probe:
         return refs, ("malformed placeholder; write `{{ product-id.port-name }}`",)
     try:
-        statements = parse_query(probe)
+        statements = parse_probe(probe)
     except SqlSyntaxError as exc:
         return refs, (f"does not parse as BigQuery SQL: {exc}",)
     if len(statements) != 1:
@@ -106,7 +118,7 @@ def _analyse(text: str) -> tuple[tuple[PortRef, ...], tuple[str, ...]]:
         )
         problems.append(f"reads rows from the table function {name}; {hint}")
     for table in tables_read(query):
-        if table.db != _SENTINEL_DB:
+        if table.db != SENTINEL_DB:
             problems.append(
                 f"reads {str(table)!r} directly; write tables as placeholders "
                 "`{{ product-id.port-name }}` or `{{ input.port-name }}`"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import traceback
 from pathlib import Path
@@ -241,6 +242,69 @@ def check(
     failed = [r for r in results if not r.passed]
     out.print(f"{stack}: {len(results) - len(failed)} passed, {len(failed)} failed")
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def diff(
+    base: Annotated[
+        str | None, typer.Option("--base", help="Git ref of the mesh before the change")
+    ] = None,
+    head: Annotated[
+        str | None, typer.Option("--head", help="Git ref after the change (default: working tree)")
+    ] = None,
+    products_dir: ProductsDir = Path("products"),
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the report as JSON")
+    ] = None,
+    output_format: Annotated[
+        str, typer.Option("--format", help="text, markdown (a PR comment) or github (annotations)")
+    ] = "text",
+    policy_pack: Annotated[Path, typer.Option("--policy-pack", help="Policy pack folder")] = Path(
+        "policies"
+    ),
+    rules: Annotated[bool, typer.Option("--rules", help="Print the rule table and exit")] = False,
+) -> None:
+    """Contract evolution gate: classify every change between two versions of the mesh,
+    enforce versioning and show who each breaking change reaches."""
+    from tools.diff import render
+    from tools.diff.command import run_diff
+    from tools.diff.git import GitProblem
+    from tools.diff.side import SideProblem
+
+    if rules:
+        out.print(render.rules_table())
+        raise typer.Exit(0)
+    if base is None:
+        err.print("command line: --base: give the git ref to compare with (e.g. main)")
+        raise typer.Exit(EXIT_INVALID)
+    formats = {"text": render.text, "markdown": render.markdown, "github": render.github}
+    if output_format not in formats:
+        err.print(f"command line: --format: {output_format!r} is not one of {', '.join(formats)}")
+        raise typer.Exit(EXIT_INVALID)
+    if json_file is not None and json_file.is_dir():
+        err.print(f"command line: --json: {json_file} is a folder")
+        raise typer.Exit(EXIT_INVALID)
+    try:
+        report = run_diff(
+            Path.cwd(),
+            base,
+            head,
+            products_dir,
+            policy_pack,
+            progress=lambda m: err.print(f"… {m}", style="dim"),
+        )
+    except GitProblem as exc:
+        err.print(exc.issue.render())
+        raise typer.Exit(EXIT_INVALID) from None
+    except SideProblem as exc:
+        for issue in exc.issues:
+            field = issue.field or "(file)"
+            err.print(f"{exc.side.show(issue.file)}: {field}: {issue.message}")
+        raise typer.Exit(EXIT_INVALID) from None
+    sys.stdout.write(formats[output_format](report) + "\n")
+    if json_file is not None:
+        json_file.write_text(json.dumps(render.to_json(report), indent=2) + "\n")
+    raise typer.Exit(1 if report.errors else 0)
 
 
 @app.command()

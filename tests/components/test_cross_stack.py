@@ -43,6 +43,11 @@ def test_registry_is_exported_per_product(runs: dict[str, ProgramRun]) -> None:
         "contractVersion": "1.0.0",
         "tenantColumn": "tenant_id",
     }
+    # What each product reads, so a producer's `datamesh diff` elsewhere sees its readers.
+    assert registry["iot-analytics"]["inputPorts"]["metrics"] == {
+        "product": "iot-telemetry",
+        "port": "metrics",
+    }
     assert registry["iot-telemetry"]["serviceAccount"] == (
         "dp-iot-telemetry@example-iot-prod.iam.gserviceaccount.com"
     )

@@ -14,7 +14,7 @@ from typing import Any
 from model import Mesh, load_mesh
 from model.errors import SpecError, SpecIssue
 from model.product import DataflowFlexTemplate, GoogleSheetInput, TableOutput
-from model.stack_settings import PROJECT, settings_from_config
+from model.stack_settings import PROJECT
 from tools.local.checks import (
     CheckResult,
     Isolation,
@@ -24,7 +24,7 @@ from tools.local.checks import (
 )
 from tools.local.sources import Sources, generate
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
-from tools.plan.stack_config import ConfigProblem, load_stack_config
+from tools.plan.stack_config import ConfigProblem, load_stack_config, stack_settings
 
 REPORT_VERSION = 1
 
@@ -96,15 +96,7 @@ def run_local(
         config.values.get(f"{PROJECT}:productsDir", "products")
     )
     mesh: Mesh = load_mesh(folder)
-    values: dict[str, Any] = {}
-    for key, value in config.values.items():
-        try:
-            values[key] = json.loads(value) if value[:1] in "[{" else value
-        except json.JSONDecodeError:
-            values[key] = value
-    settings, issues = settings_from_config(values, str(config.source), mesh)
-    if settings is None:
-        raise SpecError(issues)
+    settings = stack_settings(config, mesh)
     tenants = [t.id for t in settings.tenants]
     report = LocalReport(stack, "", days, devices, seed)
     started = time.perf_counter()

@@ -260,6 +260,15 @@ def _registry_shape(path: Path, outputs: Mapping[str, Any]) -> SpecIssue | None:
             for key in _PORT_KEYS:
                 if not isinstance(value.get(key), str) or not value.get(key):
                     return SpecIssue(path, f"{where}.outputPorts.{port}.{key}", "must be text")
+        reads = entry.get("inputPorts", {})  # older registries do not list them
+        if not isinstance(reads, dict):
+            return SpecIssue(path, f"{where}.inputPorts", "must map input port names to ports")
+        for name, value in reads.items():
+            if not (
+                isinstance(value, dict)
+                and all(isinstance(value.get(k), str) and value.get(k) for k in ("product", "port"))
+            ):
+                return SpecIssue(path, f"{where}.inputPorts.{name}", "must be {product, port}")
     return None
 
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.errors import SpecIssue
+from model.errors import SpecError, SpecIssue
+from model.mesh import Mesh
+from model.stack_settings import StackSettings, settings_from_config
 from model.yamlfile import YamlProblem, read_yaml_mapping
 
 SECRET_PLACEHOLDER = "[secret]"
@@ -115,3 +117,17 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
 
 def _namespaced(key: str, project: str) -> str:
     return key if ":" in key else f"{project}:{key}"
+
+
+def stack_settings(config: StackConfig, mesh: Mesh) -> StackSettings:
+    """The validated settings of a stack config against `mesh`, or SpecError."""
+    values: dict[str, Any] = {}
+    for key, value in config.values.items():
+        try:  # engine strings back to the YAML values they came from
+            values[key] = json.loads(value) if value[:1] in "[{" else value
+        except json.JSONDecodeError:
+            values[key] = value
+    settings, issues = settings_from_config(values, str(config.source), mesh)
+    if settings is None:
+        raise SpecError(issues)
+    return settings

@@ -1,0 +1,239 @@
+"""Contract evolution: what changed between two versions of the mesh, classified by the
+rule table (`rules.py`), with versioning enforced and the blast radius of each breaking
+change. Pure: the git side and the stacks are `tools/diff`'s."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from model.bundle import ProductBundle
+from model.contract import SEMVER
+from model.evolution.blast import Downstream
+from model.evolution.compare import (
+    compare_columns,
+    compare_port_settings,
+    compare_product,
+    compare_quality,
+    compare_slas,
+    contract_body,
+)
+from model.evolution.rules import BREAKING, RULES, VERSIONING, Change, Consumer, Problem, Rule
+from model.mesh import Mesh
+from model.product import OutputPort
+
+__all__ = [
+    "RULES",
+    "VERSIONING",
+    "Change",
+    "Consumer",
+    "Evolution",
+    "Problem",
+    "Readers",
+    "Rule",
+    "diff_meshes",
+]
+
+# (product, port) -> who reads it outside this repository's mesh: "stack: product"
+Readers = Mapping[tuple[str, str], tuple[str, ...]]
+
+
+@dataclass
+class Evolution:
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+
+def _version(text: str) -> tuple[int, int, int]:
+    match = SEMVER.match(text)
+    return (int(match[1]), int(match[2]), int(match[3])) if match else (0, 0, 0)
+
+
+def _movement(old: str, new: str) -> str:
+    a, b = _version(old), _version(new)
+    if a == b:
+        return f"version unchanged ({new})"
+    kind = "major" if b[0] != a[0] else "minor" if b[1] != a[1] else "patch"
+    return f"a {kind} bump {old} -> {new}"
+
+
+class _Differ:
+    def __init__(
+        self,
+        base: Mesh,
+        head: Mesh,
+        deployers: Mapping[str, tuple[str, ...]],
+        readers_elsewhere: Readers,
+    ) -> None:
+        self.base, self.head = base, head
+        self.readers_elsewhere = readers_elsewhere
+        self.deployers = deployers
+        self.before = Downstream(base, deployers)  # the consumers deployed today
+        self.after = Downstream(head, deployers)
+        self.out = Evolution()
+
+    def run(self) -> Evolution:
+        for pid in sorted(set(self.base.products) | set(self.head.products)):
+            old, new = self.base.products.get(pid), self.head.products.get(pid)
+            if old is None and new is not None:
+                self.out.changes.append(Change("product-added", pid, file=new.path))
+            elif new is None and old is not None:
+                self.out.changes.append(Change("product-removed", pid, file=old.path))
+                for port in old.spec.output_ports:
+                    self._port_gone(old, port, renamed_to=None)
+            elif old is not None and new is not None:
+                self.out.changes += compare_product(old, new)
+                self._ports(old, new)
+        self.out.changes = [self._with_blast(c) for c in self.out.changes]
+        return self.out
+
+    def _ports(self, old: ProductBundle, new: ProductBundle) -> None:
+        before = {p.name: p for p in old.spec.output_ports}
+        after = {p.name: p for p in new.spec.output_ports}
+        added = [p for name, p in after.items() if name not in before]
+        for name, port in before.items():
+            if name in after:
+                self._port(old, port, new, after[name])
+                continue
+            twin = next((p for p in added if p.physical_name == port.physical_name), None)
+            if twin is not None:
+                added.remove(twin)
+            self._port_gone(old, port, renamed_to=twin)
+        for port in added:
+            version = new.contracts[port.name].version
+            detail = f"{port.physical_name}, contract {version}"
+            self.out.changes.append(Change("port-added", new.id, port.name, "", detail, new.path))
+
+    def _port_gone(
+        self, old: ProductBundle, port: OutputPort, renamed_to: OutputPort | None
+    ) -> None:
+        pid = old.id
+        elsewhere = self.readers_elsewhere.get((pid, port.name), ())
+        moved = [  # read today, not after this change, deployed by a stack that skips pid
+            e.consumer
+            for e in self.base.downstream(pid)
+            if e.output_port == port.name
+            and any(pid not in self._stack_products(s) for s in self.deployers.get(e.consumer, ()))
+        ]
+        readers = [*elsewhere, *(f"{s}: {c}" for c in moved for s in self.deployers.get(c, ()))]
+        if renamed_to is not None:
+            detail = f"now {renamed_to.name}"
+            self.out.changes.append(Change("port-renamed", pid, port.name, "", detail, old.path))
+        rule = "port-removed" if readers else "port-retired"
+        if renamed_to is None:
+            self.out.changes.append(
+                Change(rule, pid, port.name, "", port.physical_name, old.path, (), tuple(readers))
+            )
+        if readers:
+            self.out.problems.append(
+                Problem(
+                    "removed-while-read",
+                    pid,
+                    port.name,
+                    f"{pid}.{port.name} ({port.physical_name}) is still read by "
+                    + ", ".join(readers)
+                    + "; keep serving it until they move to its successor and are deployed",
+                    old.path,
+                )
+            )
+        elif renamed_to is not None and old.contracts[port.name].major >= 1:
+            self.out.problems.append(
+                Problem(
+                    "breaking-change-in-place",
+                    pid,
+                    port.name,
+                    f"{pid}.{port.name} is renamed to {renamed_to.name}: its resources are "
+                    "replaced; add the new port beside the old one instead",
+                    old.path,
+                )
+            )
+
+    def _stack_products(self, stack: str) -> set[str]:
+        return {pid for pid, stacks in self.deployers.items() if stack in stacks}
+
+    def _port(
+        self, old: ProductBundle, port: OutputPort, new: ProductBundle, new_port: OutputPort
+    ) -> None:
+        pid = new.id
+        a, b = old.contracts[port.name], new.contracts[port.name]
+        changes = compare_port_settings(pid, port, new_port, new.path)
+        if port.kind == new_port.kind:
+            changes += compare_columns(a, b, pid, new_port, self.after.required_downstream)
+            changes += compare_quality(a, b, pid, port.name)
+            changes += compare_slas(a, b, pid, port.name)
+        body_changed = contract_body(a) != contract_body(b)
+        if body_changed and not any(c.file == b.path for c in changes):
+            changes.append(Change("description-changed", pid, port.name, "", "contract", b.path))
+        self.out.changes += changes
+        self._versioning(pid, port.name, a.version, b.version, changes, body_changed, b.path)
+
+    def _versioning(
+        self,
+        pid: str,
+        port: str,
+        old: str,
+        new: str,
+        changes: list[Change],
+        body_changed: bool,
+        file: Path,
+    ) -> None:
+        v0, v1 = _version(old), _version(new)
+        breaking = [c for c in changes if c.category == BREAKING]
+        add = self.out.problems.append
+        if v1 < v0:
+            add(Problem("version-decreased", pid, port, f"{old} -> {new}", file))
+        elif v0[0] >= 1 and v1[0] > v0[0]:
+            add(
+                Problem(
+                    "major-bump-in-place",
+                    pid,
+                    port,
+                    f"{pid}.{port} moves to {new} in place: serve {new} under a new port with "
+                    f"a new physical name and keep {old} served until no consumer reads it",
+                    file,
+                )
+            )
+        elif v0[0] >= 1 and breaking:
+            rules = ", ".join(sorted({c.rule for c in breaking}))
+            add(
+                Problem(
+                    "breaking-change-in-place",
+                    pid,
+                    port,
+                    f"{pid}.{port} carries breaking changes ({rules}) with "
+                    f"{_movement(old, new)}; serve them as a new major version under a new "
+                    "port beside this one",
+                    file,
+                )
+            )
+        if body_changed and v0 == v1:
+            add(Problem("version-not-bumped", pid, port, f"contract changed, still {new}", file))
+
+    def _with_blast(self, change: Change) -> Change:
+        if change.category != BREAKING or not change.port:
+            return change
+        if change.product not in self.base.products:
+            return change
+        if self.base.products[change.product].spec.output_port(change.port) is None:
+            return change
+        affected = self.before.consumers(change.product, change.port, change.column)
+        elsewhere = change.readers_elsewhere or self.readers_elsewhere.get(
+            (change.product, change.port), ()
+        )
+        return replace(change, affected=affected, readers_elsewhere=tuple(elsewhere))
+
+
+def diff_meshes(
+    base: Mesh,
+    head: Mesh,
+    deployers: Mapping[str, tuple[str, ...]] | None = None,
+    readers_elsewhere: Readers | None = None,
+) -> Evolution:
+    """Every change from `base` to `head`. `deployers`: product -> the stacks deploying it;
+    `readers_elsewhere`: readers of ports known from stacks' registry files."""
+    return _Differ(base, head, deployers or {}, readers_elsewhere or {}).run()

@@ -1,0 +1,445 @@
+"""Each rule of `datamesh diff`'s table, on a real git repository: a change in the
+working tree against `main`, the rule it must raise, and the exit code."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from model.evolution import RULES
+from tests.diff.conftest import Run, commit
+from tests.helpers import REPO, edit_yaml
+
+T = "products/iot-telemetry"
+A = "products/iot-analytics"
+METRICS = f"{T}/contracts/metrics.odcs.yaml"
+CO2 = f"{A}/contracts/co2-per-room-hourly.odcs.yaml"
+
+
+def _props(d: dict[str, Any]) -> list[dict[str, Any]]:
+    return d["schema"][0]["properties"]
+
+
+def _prop(d: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in _props(d) if p["name"] == name)
+
+
+def _port(d: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(p for p in d["output_ports"] if p["name"] == name)
+
+
+def _version(v: str) -> Callable[[dict[str, Any]], None]:
+    def set_version(d: dict[str, Any]) -> None:
+        d["version"] = v
+
+    return set_version
+
+
+Edit = Callable[[Path], None]
+
+
+def contract(rel: str, *changes: Callable[[dict[str, Any]], None]) -> Edit:
+    def edit(repo: Path) -> None:
+        for change in changes:
+            edit_yaml(repo / rel, change)
+
+    return edit
+
+
+def spec(rel: str, change: Callable[[dict[str, Any]], None]) -> Edit:
+    return lambda repo: edit_yaml(repo / rel / "product.yaml", change)
+
+
+def text(rel: str, old: str, new: str) -> Edit:
+    def edit(repo: Path) -> None:
+        path = repo / rel
+        content = path.read_text()
+        assert old in content, (rel, old)
+        path.write_text(content.replace(old, new, 1))
+
+    return edit
+
+
+def _rename_column(d: dict[str, Any]) -> None:
+    _prop(d, "unit")["name"] = "value_unit"
+
+
+def _lineage(change: Callable[[dict[str, Any]], None]) -> Edit:
+    return spec(T, lambda d: change(d["transformation"]["lineage"]))
+
+
+def _drop_unit(repo: Path, *more: Callable[[dict[str, Any]], None]) -> None:
+    """metrics without `unit`, as its contract and the pipeline's lineage say."""
+    contract(METRICS, lambda d: _props(d).remove(_prop(d, "unit")), *more)(repo)
+    _lineage(lambda lineage: lineage.pop("unit"))(repo)
+
+
+def _rename_unit(repo: Path) -> None:
+    contract(METRICS, _rename_column)(repo)
+    _lineage(lambda lineage: lineage.update(value_unit=lineage.pop("unit")))(repo)
+
+
+def _remove_devices_port(repo: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["output_ports"].remove(_port(d, "devices"))
+        queries = d["transformation"]["queries"]
+        queries.remove(next(q for q in queries if q["destination_port"] == "devices"))
+
+    spec("products/iot-metadata", change)(repo)
+
+
+def _add_column(required: bool) -> Callable[[dict[str, Any]], None]:
+    def add(d: dict[str, Any]) -> None:
+        _props(d).append(
+            {"name": "firmware", "logicalType": "string", "description": "Firmware version."}
+            | ({"required": True} if required else {})
+        )
+
+    return add
+
+
+def _swap(d: dict[str, Any]) -> None:
+    p = _props(d)
+    p[0], p[1] = p[1], p[0]
+
+
+def _sla(prop: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        if value is None:
+            d["slaProperties"] = [s for s in d["slaProperties"] if s["property"] != prop]
+        elif any(s["property"] == prop for s in d["slaProperties"]):
+            next(s for s in d["slaProperties"] if s["property"] == prop)["value"] = value
+        else:
+            d["slaProperties"].append({"property": prop, "value": value, "unit": "m"})
+
+    return change
+
+
+def _metrics_port(change: Callable[[dict[str, Any]], None]) -> Edit:
+    return spec(T, lambda d: change(_port(d, "metrics")))
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        d[key] = value
+
+    return change
+
+
+def _physical(d: dict[str, Any]) -> None:
+    _port(d, "metrics")["physical_name"] = "readings_v1"
+
+
+# rule -> (edit of the working tree, exit code, (product, port, column) the change names)
+CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
+    "column-removed": (
+        _drop_unit,
+        1,
+        ("iot-telemetry", "metrics", "unit"),
+    ),
+    "column-renamed": (_rename_unit, 1, ("iot-telemetry", "metrics", "unit")),
+    "column-added": (
+        lambda repo: _with_lineage(repo, contract(METRICS, _add_column(False), _version("1.1.0"))),
+        0,
+        ("iot-telemetry", "metrics", "firmware"),
+    ),
+    "required-column-added": (
+        lambda repo: _with_lineage(repo, contract(METRICS, _add_column(True), _version("1.1.0"))),
+        1,
+        ("iot-telemetry", "metrics", "firmware"),
+    ),
+    "column-type-changed": (
+        contract(METRICS, lambda d: _prop(d, "value").update(physicalType="NUMERIC")),
+        1,
+        ("iot-telemetry", "metrics", "value"),
+    ),
+    "column-mode-tightened": (
+        contract(CO2, lambda d: _prop(d, "building").update(required=True)),
+        1,
+        ("iot-analytics", "co2-per-room-hourly", "building"),
+    ),
+    "column-mode-relaxed": (
+        contract(METRICS, lambda d: _prop(d, "unit").update(required=False), _version("1.0.1")),
+        0,
+        ("iot-telemetry", "metrics", "unit"),
+    ),
+    "column-mode-relaxed-into-required": (
+        contract(METRICS, lambda d: _prop(d, "device_id").update(required=False)),
+        1,
+        ("iot-telemetry", "metrics", "device_id"),
+    ),
+    "column-classification-changed": (
+        contract(
+            METRICS,
+            lambda d: _prop(d, "device_id").update(classification="confidential"),
+            _version("1.0.1"),
+        ),
+        0,
+        ("iot-telemetry", "metrics", "device_id"),
+    ),
+    "column-order-changed": (
+        contract(METRICS, _swap, _version("1.0.1")),
+        0,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "quality-rule-removed": (
+        contract(METRICS, lambda d: _prop(d, "device_id").pop("quality")),
+        1,
+        ("iot-telemetry", "metrics", "device_id"),
+    ),
+    "quality-rule-added": (
+        contract(
+            METRICS,
+            lambda d: _prop(d, "unit").update(
+                quality=[{"type": "library", "metric": "nullValues", "mustBe": 0}]
+            ),
+            _version("1.1.0"),
+        ),
+        0,
+        ("iot-telemetry", "metrics", "unit"),
+    ),
+    "sla-loosened": (contract(METRICS, _sla("freshness", 60)), 1, ("iot-telemetry", "metrics", "")),
+    "sla-tightened": (
+        contract(METRICS, _sla("freshness", 10), _version("1.1.0")),
+        0,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "sla-removed": (
+        contract(METRICS, _sla("availability", None)),
+        1,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "sla-added": (
+        contract(METRICS, _sla("latency", 5), _version("1.1.0")),
+        0,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "physical-name-changed": (
+        lambda repo: (
+            spec(T, _physical)(repo),
+            contract(METRICS, lambda d: d["schema"][0].update(physicalName="readings_v1"))(repo),
+        ),
+        1,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "partitioning-changed": (
+        _metrics_port(lambda p: p["partitioning"].update(type="HOUR")),
+        1,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "partition-expiration-shortened": (
+        _metrics_port(lambda p: p["partitioning"].update(expiration_days=300)),
+        1,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "clustering-changed": (
+        _metrics_port(lambda p: p.update(clustering=["tenant_id", "device_id"])),
+        0,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "access-granted": (
+        _metrics_port(lambda p: p["consumers"].append("data-science@example.com")),
+        0,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "access-revoked": (
+        _metrics_port(lambda p: p.update(consumers=[])),
+        0,
+        ("iot-telemetry", "metrics", ""),
+    ),
+    "owner-changed": (
+        spec(T, lambda d: d["owner"].update(group="platform@example.com")),
+        0,
+        ("iot-telemetry", "", ""),
+    ),
+    "classification-changed": (
+        spec(T, _set("classification", "restricted")),
+        0,
+        ("iot-telemetry", "", ""),
+    ),
+    "description-changed": (
+        spec(T, _set("description", "Readings of every IoT device.")),
+        0,
+        ("iot-telemetry", "", ""),
+    ),
+    "transformation-changed": (
+        text(f"{A}/sql/climate_daily.sql", "SELECT", "SELECT DISTINCT"),
+        0,
+        ("iot-analytics", "", ""),
+    ),
+    "product-added": (
+        lambda repo: _copy_product(repo, "customers", "customers-copy"),
+        0,
+        ("customers-copy", "", ""),
+    ),
+    "stack-config-changed": (
+        text("Pulumi.iot-dev.yaml", "pipelineImageTag: latest", 'pipelineImageTag: "1.1.0"'),
+        0,
+        ("", "", ""),
+    ),
+    "production-config-changed": (
+        text("Pulumi.iot-prod.yaml", 'pipelineImageTag: "1.0.0"', 'pipelineImageTag: "1.1.0"'),
+        0,
+        ("", "", ""),
+    ),
+    "policy-pack-changed": (
+        text(
+            "policies/config/prod.json",
+            "{",
+            '{\n  "_note": "reviewed",',
+        ),
+        0,
+        ("", "", ""),
+    ),
+    "codeowners-changed": (
+        text(".github/CODEOWNERS", "/policies/ ", "/policies/  @example-org/security "),
+        0,
+        ("", "", ""),
+    ),
+}
+
+
+def _with_lineage(repo: Path, edit: Edit) -> None:
+    """The pipeline declares where a new metrics column comes from."""
+    edit(repo)
+    spec(T, lambda d: d["transformation"]["lineage"].update(firmware=[]))(repo)
+
+
+def _copy_product(repo: Path, source: str, new: str) -> None:
+    import shutil
+
+    shutil.copytree(repo / "products" / source, repo / "products" / new)
+    path = repo / "products" / new / "product.yaml"
+    content = path.read_text().replace(f"id: {source}\n", f"id: {new}\n", 1)
+    path.write_text(content)
+    for f in (repo / "products" / new / "contracts").glob("*.yaml"):
+        f.write_text(f.read_text().replace("customers_v1", "customers_v1"))
+
+
+@pytest.mark.parametrize("rule", sorted(CASES))
+def test_rule(rule: str, repo: Path, run_diff: Run) -> None:
+    edit, code, (product, port, column) = CASES[rule]
+    edit(repo)
+    exit_code, out, err, report = run_diff()
+    found = [c for c in report.get("changes", []) if c["rule"] == rule]
+    assert found, f"{rule} not raised:\n{out}\n{err}"
+    assert (found[0]["product"], found[0]["port"], found[0]["column"]) == (product, port, column)
+    assert found[0]["category"] == RULES[rule].category
+    assert exit_code == code, out + err
+
+
+def test_every_rule_is_in_the_readme() -> None:
+    readme = (REPO / "README.md").read_text()
+    missing = [rule for rule in RULES if f"`{rule}`" not in readme]
+    assert not missing
+
+
+def test_no_change_passes(repo: Path, run_diff: Run) -> None:
+    code, out, _, report = run_diff()
+    assert code == 0
+    assert report["changes"] == []
+    assert report["problems"] == []
+    assert "OK: no breaking change" in out
+
+
+def test_breaking_change_with_minor_bump_is_an_error(repo: Path, run_diff: Run) -> None:
+    _drop_unit(repo, _version("1.1.0"))
+    code, _out, _, report = run_diff()
+    assert code == 1
+    problem = next(p for p in report["problems"] if p["rule"] == "breaking-change-in-place")
+    assert "a minor bump 1.0.0 -> 1.1.0" in problem["message"]
+    assert problem["file"] == METRICS
+
+
+def test_version_not_bumped_is_a_warning(repo: Path, run_diff: Run) -> None:
+    contract(METRICS, lambda d: _prop(d, "unit").update(description="Unit."))(repo)
+    code, _, _, report = run_diff()
+    assert code == 0
+    assert [p["rule"] for p in report["problems"]] == ["version-not-bumped"]
+
+
+def test_version_decreased(repo: Path, run_diff: Run) -> None:
+    contract(METRICS, _version("0.9.0"))(repo)
+    text(f"{T}/product.yaml", "physical_name: metrics_v1", "physical_name: metrics_v0")(repo)
+    contract(METRICS, lambda d: d["schema"][0].update(physicalName="metrics_v0"))(repo)
+    code, _, _, report = run_diff()
+    assert code == 1
+    assert "version-decreased" in {p["rule"] for p in report["problems"]}
+
+
+def test_major_bump_in_place(repo: Path, run_diff: Run) -> None:
+    contract(
+        METRICS, _version("2.0.0"), lambda d: d["schema"][0].update(physicalName="metrics_v2")
+    )(repo)
+    text(f"{T}/product.yaml", "physical_name: metrics_v1", "physical_name: metrics_v2")(repo)
+    code, _, _, report = run_diff()
+    assert code == 1
+    assert "major-bump-in-place" in {p["rule"] for p in report["problems"]}
+
+
+def test_major_without_new_name(repo: Path, run_diff: Run) -> None:
+    contract(METRICS, _version("2.0.0"))(repo)
+    code, out, err, report = run_diff()
+    assert code == 1, out + err
+    assert [p["rule"] for p in report["problems"]] == ["major-without-new-name"]
+    assert report["stopped"] is True
+
+
+def test_removed_port_still_read(repo: Path, run_diff: Run) -> None:
+    _remove_devices_port(repo)
+    code, out, err, report = run_diff()
+    assert code == 1, out + err
+    problems = [p for p in report["problems"] if p["rule"] == "removed-while-read"]
+    assert problems
+    assert "iot-analytics still reads it" in problems[0]["message"]
+    assert problems[0]["product"] == "iot-metadata"
+    assert problems[0]["port"] == "devices"
+
+
+def test_port_renamed(repo: Path, run_diff: Run) -> None:
+    spec(T, lambda d: _port(d, "metrics").update(name="readings"))(repo)
+    text(f"{A}/product.yaml", "port: metrics", "port: readings")(repo)
+    for sql in (repo / A / "sql").glob("*.sql"):
+        sql.write_text(sql.read_text().replace("iot-telemetry.metrics", "iot-telemetry.readings"))
+    text(f"{T}/product.yaml", "output_port: metrics", "output_port: readings")(repo)
+    code, out, err, report = run_diff()
+    rules = {c["rule"] for c in report.get("changes", [])}
+    assert "port-renamed" in rules, out + err
+    assert code == 1
+
+
+def test_tenant_column_changed_needs_governance(repo: Path, run_diff: Run) -> None:
+    # The analytics view now scopes rows by device instead of tenant: breaking, and the
+    # governance owners must approve it.
+    spec(A, lambda d: _port(d, "climate-daily").update(tenant_column="building"))(repo)
+    code, _out, err, report = run_diff()
+    if code == 2:  # governance refuses a tenant column that is not the upstream tenant
+        assert "tenant column" in err
+        return
+    assert "tenant-column-changed" in {a["rule"] for a in report["approvals"]}
+
+
+def test_unknown_ref_is_invalid_input(repo: Path, run_diff: Run) -> None:
+    code, _, err, _ = run_diff(base="no-such-branch")
+    assert code == 2
+    assert err.strip().endswith("command line: --base: unknown git ref 'no-such-branch'")
+
+
+def test_invalid_spec_at_base(repo: Path, run_diff: Run) -> None:
+    text(f"{T}/product.yaml", "alignment: source", "alignment: sauce")(repo)
+    commit(repo, "broken")
+    text(f"{T}/product.yaml", "alignment: sauce", "alignment: source")(repo)
+    code, _, err, _ = run_diff(base="HEAD")
+    assert code == 2
+    assert f"HEAD:{T}/product.yaml: alignment:" in err
+    assert "Traceback" not in err
+
+
+def test_invalid_spec_in_working_tree(repo: Path, run_diff: Run) -> None:
+    text(f"{T}/product.yaml", "alignment: source", "alignment: sauce")(repo)
+    code, _, err, _ = run_diff()
+    assert code == 2
+    assert f"\n{T}/product.yaml: alignment:" in err

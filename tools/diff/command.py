@@ -1,0 +1,148 @@
+"""`datamesh diff`: compare the mesh at a git ref with the working tree (or another
+ref); classify every change, enforce versioning, show each breaking change's blast
+radius and the governance changes with their approvers."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, SpecIssue
+from model.evolution import Change, Problem, diff_meshes
+from model.evolution.rules import GOVERNANCE, RULES
+from model.mesh import load_product
+from tools.diff.git import COMMAND_LINE, GitProblem, repo_root, resolve, unpack
+from tools.diff.governance import Approval, approvals, governance_changes
+from tools.diff.side import Side, SideProblem, load_side
+
+WORKING_TREE = "working tree"
+
+
+@dataclass
+class DiffReport:
+    base: str
+    head: str
+    base_side: Side
+    head_side: Side
+    changes: list[Change] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
+    stopped: bool = False  # head did not load: only its versioning errors are known
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    def show(self, path: Path | None) -> str:
+        """A file as the user knows it, from whichever side holds it."""
+        if path is None:
+            return ""
+        for side in (self.head_side, self.base_side):
+            if path.is_relative_to(side.root):
+                return side.show(path)
+        return str(path)
+
+
+def _relative(folder: Path, root: Path, option: str) -> Path:
+    try:
+        return folder.resolve().relative_to(root)
+    except ValueError:
+        raise GitProblem(
+            SpecIssue(COMMAND_LINE, option, f"{folder} is not inside the repository {root}")
+        ) from None
+
+
+def run_diff(
+    project_dir: Path,
+    base_ref: str,
+    head_ref: str | None,
+    products_dir: Path,
+    pack_dir: Path,
+    progress: Callable[[str], None] = lambda _: None,
+) -> DiffReport:
+    """Raises GitProblem or SideProblem on invalid input."""
+    root = repo_root(project_dir)
+    products_rel = _relative(products_dir, root, "--products-dir")
+    pack_rel = _relative(pack_dir, root, "--policy-pack")
+    base_commit = resolve(root, base_ref, "--base")
+    head_commit = resolve(root, head_ref, "--head") if head_ref is not None else None
+    with tempfile.TemporaryDirectory(prefix="datamesh-diff-") as scratch:
+        progress(f"reading {base_ref}")
+        base_root = Path(scratch) / "base"
+        unpack(root, base_commit, base_root)
+        base = load_side(f"{base_ref}:", base_root, products_rel, pack_rel)
+        if base.mesh is None:
+            raise SideProblem(base, base.versioning_issues)
+        if head_commit is not None and head_ref is not None:
+            head_root = Path(scratch) / "head"
+            unpack(root, head_commit, head_root)
+            head = load_side(f"{head_ref}:", head_root, products_rel, pack_rel)
+        else:
+            head = load_side("", root, products_rel, pack_rel)
+        progress("comparing")
+        report = DiffReport(base_ref, head_ref or WORKING_TREE, base, head)
+        if head.mesh is None:
+            report.stopped = True
+            report.problems = _versioning_from_load(base, head)
+        else:
+            deployers = {**base.deployers, **head.deployers}
+            evolution = diff_meshes(base.mesh, head.mesh, deployers, head.readers)
+            report.changes = evolution.changes
+            report.problems = evolution.problems
+        report.changes += governance_changes(base, head)
+        needs_review = [
+            c for c in report.changes if c.category == GOVERNANCE or RULES[c.rule].approval
+        ]
+        report.approvals = approvals(base, head, needs_review)
+        return report
+
+
+def _versioning_from_load(base: Side, head: Side) -> list[Problem]:
+    """Head did not load because of a removed port still read, or a major version under
+    the old physical name: those are versioning errors. Anything else is invalid input."""
+    assert base.mesh is not None
+    out: list[Problem] = []
+    invalid: list[SpecIssue] = []
+    for issue in head.versioning_issues:
+        if issue.code == MAJOR_NAME_MISMATCH:
+            product = issue.file.parent.name
+            out.append(Problem("major-without-new-name", product, "", issue.message, issue.file))
+            continue
+        read = _read_port(issue) if issue.code == DANGLING_PORT else None
+        if read is None or read[1] not in _ports_of(base, read[0]):
+            invalid.append(issue)
+            continue
+        consumer = issue.file.parent.name
+        out.append(
+            Problem(
+                "removed-while-read",
+                read[0],
+                read[1],
+                f"{read[0]}.{read[1]} is removed but {consumer} still reads it "
+                f"({head.show(issue.file)}: {issue.field}); keep serving it until every "
+                "consumer has moved to its successor",
+                issue.file,
+            )
+        )
+    if invalid:
+        raise SideProblem(head, invalid)
+    return out
+
+
+def _ports_of(side: Side, product: str) -> set[str]:
+    assert side.mesh is not None
+    bundle = side.mesh.products.get(product)
+    return {p.name for p in bundle.spec.output_ports} if bundle else set()
+
+
+def _read_port(issue: SpecIssue) -> tuple[str, str] | None:
+    """The (product, port) an `input_ports[i]` problem is about."""
+    bundle, _ = load_product(issue.file)
+    if bundle is None or not issue.field.startswith("input_ports["):
+        return None
+    index = int(issue.field[len("input_ports[") :].split("]")[0])
+    port = bundle.spec.input_ports[index]
+    product, name = getattr(port, "product", None), getattr(port, "port", None)
+    return (product, name) if isinstance(product, str) and isinstance(name, str) else None

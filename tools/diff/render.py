@@ -1,0 +1,218 @@
+"""A diff report as text (terminal), markdown (a pull request comment), GitHub workflow
+commands (annotations on the pull request's files) and JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from model.evolution import RULES, VERSIONING, Change, Consumer
+from model.evolution.rules import BREAKING, GOVERNANCE, NON_BREAKING
+from tools.diff.command import DiffReport
+
+JSON_VERSION = 1
+
+
+def _consumer(c: Consumer) -> str:
+    where = f" (stacks: {', '.join(c.stacks)})" if c.stacks else " (no stack deploys it)"
+    if not c.port:
+        return f"{c.product} reads the port; none of its outputs use the change{where}"
+    return f"{c.product}.{c.port}: {', '.join(c.columns)}{where}"
+
+
+def _line(r: DiffReport, c: Change) -> str:
+    subject = c.subject or r.show(c.file)
+    return f"{c.rule}: {subject}" + (f" ({c.detail})" if c.detail else "")
+
+
+def verdict(r: DiffReport) -> str:
+    breaking = [c for c in r.changes if c.category == BREAKING]
+    if r.errors:
+        return f"BLOCKED: {len(r.errors)} versioning error(s), {len(breaking)} breaking change(s)"
+    return (
+        f"OK: no versioning error ({len(breaking)} breaking change(s) allowed, see above)"
+        if (breaking)
+        else "OK: no breaking change"
+    )
+
+
+def text(r: DiffReport) -> str:
+    out = [f"Contract diff {r.base} -> {r.head}"]
+    if r.stopped:
+        out.append("The head mesh does not load because of the errors below; fix them first.")
+    if r.problems:
+        out.append("\nVersioning:")
+        for p in r.problems:
+            out.append(f"  {p.level}: {p.rule}: {p.message}  [{r.show(p.file)}]")
+    sections = [(BREAKING, "Breaking changes"), (NON_BREAKING, "Non-breaking changes")]
+    for category, title in sections:
+        items = [c for c in r.changes if c.category == category]
+        if not items:
+            continue
+        out.append(f"\n{title}:")
+        for c in items:
+            out.append(f"  {_line(r, c)}  [{r.show(c.file)}]")
+            if category == BREAKING:
+                for consumer in c.affected:
+                    out.append(f"      affects {_consumer(consumer)}")
+                for reader in c.readers_elsewhere:
+                    out.append(f"      read by {reader} (registry)")
+                if not c.affected and not c.readers_elsewhere:
+                    out.append("      no consumer product reads it")
+    if r.approvals:
+        out.append("\nGovernance changes (need approval):")
+        for a in r.approvals:
+            owners = ", ".join(a.owners) or "no CODEOWNERS entry"
+            out.append(f"  {_line(r, a.change)}  [{r.show(a.change.file)}] approvers: {owners}")
+    out.append("\n" + verdict(r))
+    return "\n".join(out)
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(r: DiffReport) -> str:
+    out = [f"### Data contract diff `{r.base}` → `{r.head}`", "", f"**{verdict(r)}**", ""]
+    if r.stopped:
+        out += ["The head mesh does not load because of the errors below; fix them first.", ""]
+    if r.problems:
+        out += ["#### Versioning", "", "| level | rule | problem | file |", "|---|---|---|---|"]
+        out += [
+            f"| {p.level} | `{p.rule}` | {_cell(p.message)} | `{r.show(p.file)}` |"
+            for p in r.problems
+        ]
+        out.append("")
+    breaking = [c for c in r.changes if c.category == BREAKING]
+    if breaking:
+        out += ["#### Breaking changes and their blast radius", ""]
+        for c in breaking:
+            out.append(
+                f"- `{c.rule}` **{_cell(c.subject)}** {_cell(c.detail)} (`{r.show(c.file)}`)"
+            )
+            out += [f"  - affects {_cell(_consumer(x))}" for x in c.affected]
+            out += [f"  - read by {_cell(x)} (registry)" for x in c.readers_elsewhere]
+            if not c.affected and not c.readers_elsewhere:
+                out.append("  - no consumer product reads it")
+        out.append("")
+    if r.approvals:
+        out += ["#### Governance changes", "", "| change | file | approvers |", "|---|---|---|"]
+        out += [
+            f"| `{a.change.rule}` {_cell(a.change.subject or a.change.detail)} | "
+            f"`{r.show(a.change.file)}` | {', '.join(a.owners) or '(no CODEOWNERS entry)'} |"
+            for a in r.approvals
+        ]
+        out.append("")
+    other = [c for c in r.changes if c.category == NON_BREAKING]
+    if other:
+        out += [f"<details><summary>{len(other)} non-breaking change(s)</summary>", ""]
+        out += [f"- `{c.rule}` {_cell(c.subject)} {_cell(c.detail)}" for c in other]
+        out += ["", "</details>", ""]
+    out.append("<sub>`datamesh diff`: rules in the README, section Contract evolution.</sub>")
+    return "\n".join(out)
+
+
+def _escape(value: str, prop: bool = False) -> str:
+    """GitHub workflow command escaping (data; properties also escape ':' and ',')."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def github(r: DiffReport) -> str:
+    """Workflow commands: errors and breaking changes annotate the files they are about."""
+    lines: list[str] = []
+
+    def emit(level: str, file: str, title: str, message: str) -> None:
+        props = (
+            f"file={_escape(file, True)},title={_escape(title, True)}"
+            if file
+            else (f"title={_escape(title, True)}")
+        )
+        lines.append(f"::{level} {props}::{_escape(message)}")
+
+    for p in r.problems:
+        emit(p.level, _repo_path(r, p.file), f"datamesh diff: {p.rule}", p.message)
+    for c in r.changes:
+        if c.category == BREAKING:
+            reach = "; ".join(_consumer(x) for x in c.affected) or "no consumer product reads it"
+            emit("warning", _repo_path(r, c.file), f"breaking: {c.rule}", f"{_line(r, c)}: {reach}")
+    for a in r.approvals:
+        owners = ", ".join(a.owners) or "no CODEOWNERS entry"
+        emit(
+            "notice",
+            _repo_path(r, a.change.file),
+            f"governance: {a.change.rule}",
+            f"{_line(r, a.change)}; approvers: {owners}",
+        )
+    lines.append(verdict(r))
+    return "\n".join(lines)
+
+
+def _repo_path(r: DiffReport, path: Any) -> str:
+    shown = r.show(path)
+    return shown.split(":", 1)[1] if ":" in shown and not shown.startswith("/") else shown
+
+
+def to_json(r: DiffReport) -> dict[str, Any]:
+    def change(c: Change) -> dict[str, Any]:
+        return {
+            "rule": c.rule,
+            "category": c.category,
+            "product": c.product,
+            "port": c.port,
+            "column": c.column,
+            "detail": c.detail,
+            "file": r.show(c.file),
+            "affected": [
+                {
+                    "product": x.product,
+                    "port": x.port,
+                    "columns": list(x.columns),
+                    "stacks": list(x.stacks),
+                }
+                for x in c.affected
+            ],
+            "readersElsewhere": list(c.readers_elsewhere),
+        }
+
+    return {
+        "version": JSON_VERSION,
+        "base": r.base,
+        "head": r.head,
+        "passed": not r.errors,
+        "stopped": r.stopped,
+        "problems": [
+            {
+                "rule": p.rule,
+                "level": p.level,
+                "product": p.product,
+                "port": p.port,
+                "message": p.message,
+                "file": r.show(p.file),
+            }
+            for p in r.problems
+        ],
+        "changes": [change(c) for c in r.changes],
+        "approvals": [
+            {
+                "rule": a.change.rule,
+                "file": r.show(a.change.file),
+                "detail": a.change.detail,
+                "owners": list(a.owners),
+            }
+            for a in r.approvals
+        ],
+    }
+
+
+def rules_table() -> str:
+    """The rule table as markdown (README's Contract evolution section)."""
+    out = ["| rule | class | meaning |", "|---|---|---|"]
+    for rule in RULES.values():
+        cls = rule.category + (" + governance review" if rule.approval else "")
+        out.append(f"| `{rule.id}` | {cls} | {rule.meaning} |")
+    out += ["", "| versioning problem | level | meaning |", "|---|---|---|"]
+    out += [f"| `{k}` | {level} | {meaning} |" for k, (level, meaning) in VERSIONING.items()]
+    return "\n".join(out)
+
+
+__all__ = ["GOVERNANCE", "github", "markdown", "rules_table", "text", "to_json", "verdict"]

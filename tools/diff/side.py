@@ -1,0 +1,127 @@
+"""One side of a diff: the mesh of a folder (a git ref unpacked, or the working tree),
+its stacks, the readers its stacks' registry files name, and its governance files."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, SpecError, SpecIssue
+from model.mesh import Mesh, load_mesh
+from model.stack_settings import PROJECT
+from program.build import REGISTRY_OUTPUT
+from tools.plan.floor import FloorProblem, is_production, production_declaration
+from tools.plan.runner import offline_registries
+from tools.plan.stack_config import ConfigProblem, load_stack_config, stack_settings
+
+VERSIONING_CODES = frozenset({DANGLING_PORT, MAJOR_NAME_MISMATCH})
+CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
+_SKIP = {"__pycache__", "venv", ".venv", "node_modules"}
+
+
+@dataclass
+class Side:
+    label: str  # "" for the working tree, "<ref>:" for a git ref (prefixes paths shown)
+    root: Path
+    mesh: Mesh | None = None  # None when only versioning problems stopped it loading
+    versioning_issues: list[SpecIssue] = field(default_factory=list)
+    deployers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # product -> stacks
+    production: set[str] = field(default_factory=set)  # production stacks
+    readers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # governance files: path -> text
+
+    def show(self, path: Path | None) -> str:
+        """A path as the user knows it: relative to the repository, with the ref."""
+        if path is None:
+            return ""
+        try:
+            return self.label + path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+class SideProblem(Exception):
+    """Invalid input on one side; issues already carry that side's paths."""
+
+    def __init__(self, side: Side, issues: list[SpecIssue]) -> None:
+        self.side = side
+        self.issues = issues
+        super().__init__("\n".join(i.render() for i in issues))
+
+
+def load_side(label: str, root: Path, products_rel: Path, pack_rel: Path) -> Side:
+    side = Side(label, root)
+    try:
+        side.mesh = load_mesh(root / products_rel)
+    except SpecError as exc:
+        if not all(i.code in VERSIONING_CODES for i in exc.issues):
+            raise SideProblem(side, exc.issues) from None
+        side.versioning_issues = exc.issues
+    _stacks(side, pack_rel)
+    side.files = _governance_files(root, pack_rel)
+    return side
+
+
+def _stacks(side: Side, pack_rel: Path) -> None:
+    try:
+        declared = production_declaration(side.root / pack_rel)
+    except FloorProblem as problem:
+        raise SideProblem(side, problem.issues) from None
+    deployers: dict[str, list[str]] = defaultdict(list)
+    readers: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for path in sorted(side.root.glob("Pulumi.*.yaml")):
+        stack = path.name[len("Pulumi.") : -len(".yaml")]
+        try:
+            config = load_stack_config(side.root, stack)
+            products = (
+                stack_settings(config, side.mesh).products
+                if side.mesh is not None
+                else _listed_products(config.values.get(f"{PROJECT}:products", "[]"))
+            )
+            registries = offline_registries(config, side.root)
+        except ConfigProblem as problem:
+            raise SideProblem(side, [problem.issue]) from None
+        except SpecError as exc:
+            raise SideProblem(side, exc.issues) from None
+        for pid in products:
+            deployers[pid].append(stack)
+        if declared is not None and is_production(config, declared[1]):
+            side.production.add(stack)
+        for other, outputs in registries.items():
+            for product, entry in (outputs.get(REGISTRY_OUTPUT) or {}).items():
+                for read in (entry.get("inputPorts") or {}).values():
+                    who = f"{other}: {product}"
+                    if who not in readers[(read["product"], read["port"])]:
+                        readers[(read["product"], read["port"])].append(who)
+    side.deployers = {pid: tuple(s) for pid, s in deployers.items()}
+    side.readers = {key: tuple(sorted(v)) for key, v in readers.items()}
+
+
+def _listed_products(raw: str) -> list[str]:
+    import json
+
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError:
+        return []
+    return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
+
+def _governance_files(root: Path, pack_rel: Path) -> dict[str, str]:
+    """The policy pack's files and CODEOWNERS, by path relative to the repository."""
+    out: dict[str, str] = {}
+    pack = root / pack_rel
+    if pack.is_dir():
+        for path in sorted(pack.rglob("*")):
+            parts = set(path.relative_to(root).parts)
+            if path.is_file() and not path.is_symlink() and not parts & _SKIP:
+                out[path.relative_to(root).as_posix()] = path.read_bytes().decode(errors="replace")
+    for place in CODEOWNERS_PLACES:
+        path = root / place
+        if path.is_file() and not path.is_symlink():
+            out[place] = path.read_text(errors="replace")
+    for path in sorted(root.glob("Pulumi.*.yaml")):
+        if path.is_file() and not path.is_symlink():
+            out[path.name] = path.read_text(errors="replace")
+    return out
