@@ -1,13 +1,18 @@
 # Two commands for a fresh machine with Python 3.11:
-#   make demo   sets up .venv (if missing), validates the IoT mesh, plans iot-prod offline
-#               and runs it locally on DuckDB
-#   make test   sets up the same .venv and runs lint, type check and the tests
+#   make demo   sets up .venv (if missing), validates the IoT mesh, plans iot-prod offline,
+#               runs it locally on DuckDB and builds the catalog site with its dashboard
+#   make test   sets up the same .venv (and Debian's chromium for the page tests) and runs
+#               lint, type check and the tests
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest clean
+# The catalog's page tests drive Debian's chromium through its chromedriver.
+CHROMEDRIVER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck pytest clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +20,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev,pipeline]'
 	touch $(STAMP)
 
+$(CHROMEDRIVER):
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+
+browser: $(CHROMEDRIVER)
+
 demo: $(STAMP)
 	$(BIN)/datamesh validate
 	$(BIN)/datamesh plan --stack iot-prod
 	$(BIN)/datamesh local --stack iot-prod
+	$(BIN)/datamesh catalog --stack iot-prod --local out/local/iot-prod
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -29,7 +41,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(CHROMEDRIVER)
 	$(BIN)/pytest
 
 test: lint typecheck pytest

@@ -6,12 +6,12 @@ import json
 import sys
 import traceback
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 
-from model import Mesh, SpecError, load_mesh
+from model import Mesh, SpecError, SpecIssue, load_mesh
 from tools.generated import REPO, Generated, conventions_copy, is_fresh, product_schema, write
 from tools.graph import mermaid
 
@@ -53,6 +53,18 @@ def _load(products_dir: Path) -> Mesh:
         for issue in exc.issues:
             err.print(issue.render(), markup=False)
         raise typer.Exit(EXIT_INVALID) from None
+
+
+def _exit_invalid(exc: Exception) -> NoReturn:
+    """Invalid input (a SpecError, or one of the tools' problems carrying a SpecIssue):
+    every problem as `file: field: message`, exit 2. Anything else is a bug: re-raised."""
+    found = exc.issues if isinstance(exc, SpecError) else [getattr(exc, "issue", None)]
+    issues = [i for i in found if isinstance(i, SpecIssue)]
+    if not issues or len(issues) != len(found):
+        raise exc
+    for issue in issues:
+        err.print(issue.render())
+    raise typer.Exit(EXIT_INVALID) from None
 
 
 @app.command()
@@ -149,7 +161,7 @@ def local(
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
 ) -> None:
     """Run the stack's mesh on an embedded DuckDB; prove contracts and tenant isolation."""
-    from tools.local.command import problems_of, run_local
+    from tools.local.command import run_local
 
     target = out_dir or Path("out/local") / stack
     if target.exists() and not target.is_dir():
@@ -167,12 +179,7 @@ def local(
             progress=lambda m: err.print(f"… {m}", style="dim"),
         )
     except Exception as exc:
-        issues = problems_of(exc)
-        if not issues:
-            raise
-        for issue in issues:
-            err.print(issue.render())
-        raise typer.Exit(EXIT_INVALID) from None
+        _exit_invalid(exc)
     out.print(f"Local run of {stack}: {len(report.products)} products, clock {report.clock}")
     for key, rows in report.rows.items():
         out.print(f"  {key:<40} {rows:>9,} rows")
@@ -305,6 +312,32 @@ def diff(
     if json_file is not None:
         json_file.write_text(json.dumps(render.to_json(report), indent=2) + "\n")
     raise typer.Exit(1 if report.errors else 0)
+
+
+@app.command()
+def catalog(
+    stack: Annotated[str, typer.Option("--stack", help="Stack whose products to list")],
+    local_dir: Annotated[
+        Path | None,
+        typer.Option("--local", help="A local run's folder (out/local/<stack>) for run data"),
+    ] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Site folder (default out/site/<stack>)")
+    ] = None,
+    products_dir: Annotated[
+        Path | None, typer.Option("--products-dir", help="Product specs (default: config)")
+    ] = None,
+    project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
+) -> None:
+    """Build the static catalog site (overview, product pages, lineage, IoT dashboard)."""
+    from tools.catalog.command import build_catalog
+
+    target = out_dir or Path("out/site") / stack
+    try:
+        written = build_catalog(project_dir.resolve(), stack, local_dir, target, products_dir)
+    except Exception as exc:
+        _exit_invalid(exc)
+    out.print(f"wrote {len(written)} files; open {(target / 'index.html').resolve().as_uri()}")
 
 
 @app.command()

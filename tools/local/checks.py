@@ -141,6 +141,47 @@ def contract_checks(
 _COMPATIBLE = {("FLOAT64", "NUMERIC"), ("NUMERIC", "FLOAT64"), ("INT64", "FLOAT64")}
 
 
+def tenant_filtered(runs: dict[str, ProductRun]) -> dict[tuple[str, str], str]:
+    """(dataset, table) -> tenant column, for every table the run's row policies filter."""
+    out: dict[tuple[str, str], str] = {}
+    for run in runs.values():
+        for port in run.bundle.spec.output_ports:
+            if isinstance(port, TableOutput) and port.tenant_column:
+                out[(run.dataset, port.physical_name)] = port.tenant_column
+    return out
+
+
+def as_principal(
+    w: Warehouse,
+    runs: dict[str, ProductRun],
+    tenants: list[str],
+    pid: str,
+    port: TableOutput | ViewOutput,
+    principal: str,
+) -> str:
+    """The rows of a port as `principal` reads them in BigQuery: a table through its row
+    access policy; a view over the base tables' policies (an authorized view applies
+    them to its readers); a principal without a policy sees nothing."""
+    run = runs[pid]
+    filtered = tenant_filtered(runs)
+    column = port.tenant_column
+    if isinstance(port, ViewOutput) and isinstance(run.bundle.spec.transformation, Views):
+
+        def overlay(dataset: str, table: str) -> str:
+            tenant = filtered.get((dataset, table))
+            if tenant is None:
+                return f"`{dataset}.{table}`"
+            keep = f"{tenant} = '{principal}'" if principal in tenants else "FALSE"
+            return f"(SELECT * FROM `{dataset}.{table}` WHERE {keep})"
+
+        as_them = ProductRun(w, run.bundle, run.datasets, run.bundles, overlay)
+        view = next(v for v in run.bundle.spec.transformation.views if v.port == port.name)
+        return f"({as_them.render(run.bundle.sql[view.sql])})"
+    rel = relation(run.dataset, port.physical_name)
+    keep = f"\"{column}\" = '{principal}'" if column and principal in tenants else "FALSE"
+    return f"(SELECT * FROM {rel} WHERE {keep})"
+
+
 def tenant_isolation(
     w: Warehouse,
     runs: dict[str, ProductRun],
@@ -148,21 +189,8 @@ def tenant_isolation(
     broken: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> list[Isolation]:
     """Every tenant principal against every port it can read (tenant-scoped ports)."""
-    filtered: dict[tuple[str, str], str] = {}  # (dataset, table) -> tenant column
-    for run in runs.values():
-        for port in run.bundle.spec.output_ports:
-            if isinstance(port, TableOutput) and port.tenant_column:
-                filtered[(run.dataset, port.physical_name)] = port.tenant_column
     results: list[Isolation] = []
     for principal in [*tenants, "(no policy)"]:
-
-        def overlay(dataset: str, table: str, who: str = principal) -> str:
-            column = filtered.get((dataset, table))
-            if column is None:
-                return f"`{dataset}.{table}`"
-            keep = f"{column} = '{who}'" if who in tenants else "FALSE"
-            return f"(SELECT * FROM `{dataset}.{table}` WHERE {keep})"
-
         for pid, run in runs.items():
             for port in run.bundle.spec.output_ports:
                 column = getattr(port, "tenant_column", None)
@@ -171,18 +199,7 @@ def tenant_isolation(
                 if (pid, port.name) in broken:
                     continue
                 rel = relation(run.dataset, port.physical_name)
-                if isinstance(port, ViewOutput) and isinstance(
-                    run.bundle.spec.transformation, Views
-                ):
-                    as_principal = ProductRun(w, run.bundle, run.datasets, run.bundles, overlay)
-                    view = next(
-                        v for v in run.bundle.spec.transformation.views if v.port == port.name
-                    )
-                    source = f"({as_principal.render(run.bundle.sql[view.sql])})"
-                else:
-                    source = f"(SELECT * FROM {rel} WHERE " + (
-                        f"\"{column}\" = '{principal}')" if principal in tenants else "FALSE)"
-                    )
+                source = as_principal(w, runs, tenants, pid, port, principal)
                 seen = w.count(source)
                 leaked = w.count(source, f"\"{column}\" IS DISTINCT FROM '{principal}'")
                 own = w.count(rel, f"\"{column}\" = '{principal}'") if principal in tenants else 0

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from model import Mesh, load_mesh
-from model.errors import SpecError, SpecIssue
+from model.fingerprint import mesh_digest
 from model.product import DataflowFlexTemplate, GoogleSheetInput, TableOutput
 from model.stack_settings import PROJECT
 from tools.local.checks import (
@@ -24,9 +24,9 @@ from tools.local.checks import (
 )
 from tools.local.sources import Sources, generate
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
-from tools.plan.stack_config import ConfigProblem, load_stack_config, stack_settings
+from tools.plan.stack_config import load_stack_config, stack_settings
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2  # 2: meshDigest and freshness
 
 
 @dataclass
@@ -41,6 +41,8 @@ class LocalReport:
     checks: list[CheckResult] = field(default_factory=list)
     isolation: list[Isolation] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
+    mesh_digest: str = ""  # model/fingerprint.py over the products run
+    freshness: dict[str, str] = field(default_factory=dict)  # product.port -> newest time
 
     @property
     def failures(self) -> list[str]:
@@ -66,6 +68,8 @@ class LocalReport:
             "checks": [c.to_json() for c in self.checks],
             "isolation": [i.to_json() for i in self.isolation],
             "seconds": self.seconds,
+            "meshDigest": self.mesh_digest,
+            "freshness": self.freshness,
             "passed": not self.failures,
         }
 
@@ -106,6 +110,7 @@ def run_local(
 
     order = mesh.closure(settings.products)
     report.products = order
+    report.mesh_digest = mesh_digest(mesh, order)
     datasets = {pid: mesh[pid].spec.dataset_id for pid in mesh.products}
     warehouse = Warehouse(out / "mesh.duckdb", sources.clock)
     runs = {pid: ProductRun(warehouse, mesh[pid], datasets, dict(mesh.products)) for pid in order}
@@ -161,6 +166,7 @@ def run_local(
         report.checks += _tenant_at_event_time(warehouse, mesh, runs)
         progress("checking tenant isolation")
         report.isolation = tenant_isolation(warehouse, runs, tenants, broken)
+        report.freshness = _freshness(warehouse, runs, broken)
         report.seconds["checks"] = round(time.perf_counter() - step, 3)
     finally:
         warehouse.close()
@@ -198,9 +204,23 @@ def _tenant_at_event_time(
     return out
 
 
-def problems_of(exc: Exception) -> list[SpecIssue]:
-    if isinstance(exc, SpecError):
-        return exc.issues
-    if isinstance(exc, ConfigProblem | LocalRunError):
-        return [exc.issue]
-    return []
+def _freshness(
+    warehouse: Warehouse, runs: dict[str, ProductRun], broken: set[tuple[str, str]]
+) -> dict[str, str]:
+    """Newest value of each port's freshness column (the contract's freshness SLA)."""
+    out: dict[str, str] = {}
+    for pid, run in runs.items():
+        for port in run.bundle.spec.output_ports:
+            if port.kind == "topic" or (pid, port.name) in broken:
+                continue
+            check = next(
+                (c for c in run.bundle.contracts[port.name].checks if c.dimension == "FRESHNESS"),
+                None,
+            )
+            if check is None or check.column is None:
+                continue
+            rel = relation(run.dataset, port.physical_name)
+            row = warehouse.con.execute(f'SELECT MAX("{check.column}") FROM {rel}').fetchone()
+            if row and row[0] is not None:
+                out[f"{pid}.{port.name}"] = row[0].isoformat()
+    return out

@@ -81,6 +81,15 @@ class Warehouse:
         self.con = duckdb.connect(str(path))
         self.con.execute("SET TimeZone = 'UTC'")
 
+    @classmethod
+    def open_run(cls, path: Path, clock: datetime) -> Warehouse:
+        """A finished run's database, read-only (the catalog queries it)."""
+        warehouse = cls.__new__(cls)
+        warehouse.path, warehouse.clock = path, clock
+        warehouse.con = duckdb.connect(str(path), read_only=True)
+        warehouse.con.execute("SET TimeZone = 'UTC'")
+        return warehouse
+
     def close(self) -> None:
         self.con.close()
 

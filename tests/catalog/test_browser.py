@@ -1,0 +1,200 @@
+"""The catalog in headless Chromium, as a person uses it: overview -> product -> port ->
+lineage -> dashboard, switching tenants; what they would check, and no console errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from model import load_mesh
+from tests.catalog.conftest import console_errors, screenshot
+from tests.helpers import PRODUCTS
+
+CO2 = "co2-per-room-hourly"
+
+
+def _wait(driver, condition, seconds: float = 20):  # type: ignore[no-untyped-def]
+    return WebDriverWait(driver, seconds).until(condition)
+
+
+def _own_rows(run: Path, tenant: str, port: str) -> int:
+    report = json.loads((run / "report.json").read_text())
+    cell = next(
+        i
+        for i in report["isolation"]
+        if i["principal"] == tenant and i["product"] == "iot-analytics" and i["port"] == port
+    )
+    return int(cell["own_rows"])
+
+
+def test_overview_to_dashboard(browser, site: Path, local_run: Path) -> None:  # type: ignore[no-untyped-def]
+    mesh = load_mesh(PRODUCTS)
+    driver = browser
+    driver.get((site / "index.html").as_uri())
+    assert driver.find_element(By.TAG_NAME, "h1").text == "Data products of stack iot-prod"
+    names = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "table.products th a")]
+    assert sorted(names) == sorted(
+        mesh[p].spec.name
+        for p in mesh.closure(
+            ["iot-metadata", "iot-actions-taken", "iot-telemetry", "iot-analytics"]
+        )
+    )
+    graph = driver.find_element(By.ID, "mesh-graph")
+    driver.execute_script("arguments[0].scrollIntoView()", graph)  # drawn when in view
+    _wait(
+        driver,
+        lambda d: d.execute_script("return !!document.querySelector('#mesh-graph .main-svg')"),
+    )
+    screenshot(driver, "1-overview")
+    # a click on a node of the lineage graph opens its page
+    nodes = driver.find_elements(
+        By.CSS_SELECTOR, "#mesh-graph .scatterlayer .trace:nth-of-type(2) .points path"
+    )
+    assert len(nodes) == 5  # the products
+    ActionChains(driver).move_to_element(nodes[0]).pause(0.3).click().perform()
+    _wait(driver, lambda d: "/products/" in d.current_url)
+    assert driver.find_element(By.TAG_NAME, "h1").text in names
+    driver.back()
+    _wait(driver, lambda d: d.find_elements(By.ID, "search"))
+    assert console_errors(driver) == []
+
+    # search answers over columns, filtered to columns
+    Select(driver.find_element(By.ID, "kind")).select_by_value("column")
+    box = driver.find_element(By.ID, "search")
+    box.send_keys("avg_co2")
+    read = "return Array.from(document.querySelectorAll('#results li')).map(li => li.textContent)"
+    hits = _wait(
+        driver,
+        lambda d: (lambda h: h if h and all("avg_co2" in x for x in h) else None)(
+            d.execute_script(read)
+        ),
+    )
+    assert all("avg_co2_ppm" in h for h in hits)
+    assert any("iot-analytics.co2-per-room-hourly.avg_co2_ppm" in h for h in hits)
+    screenshot(driver, "2-search")
+
+    # overview -> product
+    driver.find_element(By.LINK_TEXT, "IoT analytics").click()
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "IoT analytics")
+    contract = mesh["iot-analytics"].contracts[CO2]
+    port = driver.find_element(By.ID, f"port-{CO2}")
+    shown = [c.text for c in port.find_elements(By.CSS_SELECTOR, "table.columns tbody th code")]
+    assert shown == [f.name for f in contract.fields]
+    assert "tenant_id" in port.text
+    assert "contract 1.0.0" in port.text
+    assert "tenant-acme-readers@example.com" in port.text
+    screenshot(driver, "3-product")
+    assert console_errors(driver) == []
+
+    # product -> port (an input port links to its producer's port)
+    driver.find_element(By.LINK_TEXT, "iot-telemetry.metrics").click()
+    _wait(driver, lambda d: d.current_url.endswith("iot-telemetry.html#port-metrics"))
+    assert driver.find_element(By.ID, "port-metrics").is_displayed()
+    driver.back()
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "IoT analytics")
+
+    # port -> lineage
+    driver.find_element(
+        By.PARTIAL_LINK_TEXT, f"Column-level lineage of iot-analytics.{CO2}"
+    ).click()
+    _wait(driver, lambda d: "Column lineage" in d.find_element(By.TAG_NAME, "h1").text)
+    row = driver.find_element(By.ID, "column-avg_co2_ppm")
+    assert "iot-telemetry.metrics.value" in row.text
+    assert "iot-telemetry input device-events.metrics.value" in row.text  # across products
+    _wait(
+        driver,
+        lambda d: d.execute_script("return !!document.querySelector('#column-graph .main-svg')"),
+    )
+    screenshot(driver, "4-lineage")
+    assert console_errors(driver) == []
+    row.find_element(By.LINK_TEXT, "iot-telemetry.metrics.value").click()
+    _wait(driver, lambda d: d.current_url.endswith("iot-telemetry--metrics.html#column-value"))
+    assert driver.find_element(By.ID, "column-value").is_displayed()
+
+    # -> dashboard, tenant by tenant
+    driver.find_element(By.LINK_TEXT, "IoT dashboard").click()
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Indoor climate per tenant")
+    for tenant in ("globex", "acme", "initech"):
+        Select(driver.find_element(By.ID, "tenant")).select_by_value(tenant)
+        _wait(
+            driver,
+            lambda d, t=tenant: (
+                d.find_element(By.TAG_NAME, "body").get_attribute("data-tenant") == t
+            ),
+        )
+        _wait(
+            driver,
+            lambda d: d.execute_script("return !!document.querySelector('#co2-chart .main-svg')"),
+        )
+        traces = driver.execute_script(
+            "return document.getElementById('co2-chart').data.map("
+            "t => ({name: t.name, tenants: (t.customdata || []).map(c => c[0]), n: t.x.length}))"
+        )
+        lines = [t for t in traces if t["name"] != "action taken"]
+        owners = {owner for t in traces for owner in t["tenants"]}
+        assert owners == {tenant}, (tenant, owners)
+        assert sum(t["n"] for t in lines) == _own_rows(local_run, tenant, CO2)
+        bars = driver.execute_script(
+            "return document.getElementById('climate-chart').data.flatMap("
+            "t => (t.customdata || []).map(c => c[0]))"
+        )
+        assert set(bars) == {tenant}
+        assert len(bars) == _own_rows(local_run, tenant, "climate-daily")
+        assert f"Tenant {tenant}:" in driver.find_element(By.ID, "tenant-summary").text
+        screenshot(driver, f"5-dashboard-{tenant}")
+    assert console_errors(driver) == []
+
+
+def test_keyboard_and_contrast(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    driver = browser
+    driver.get((site / "index.html").as_uri())
+    body = driver.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    focused = driver.switch_to.active_element
+    assert focused.text == "Skip to content"
+    focused.send_keys(Keys.ENTER)
+    assert driver.switch_to.active_element.get_attribute("id") == "main"
+    for _ in range(30):  # the search box is reachable by keyboard
+        driver.switch_to.active_element.send_keys(Keys.TAB)
+        if driver.switch_to.active_element.get_attribute("id") == "search":
+            break
+    assert driver.switch_to.active_element.get_attribute("id") == "search"
+    ratios = driver.execute_script(
+        """
+        function lum(c) {
+          const v = c.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number).map(x => {
+            x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+          return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
+        }
+        function bg(el) {
+          while (el) { const b = getComputedStyle(el).backgroundColor;
+            if (b && !b.startsWith('rgba(0, 0, 0, 0)') && b !== 'transparent') return b;
+            el = el.parentElement; }
+          return 'rgb(255, 255, 255)';
+        }
+        return Array.from(document.querySelectorAll('h1, p, a, th, td, label')).slice(0, 400)
+          .filter(el => el.offsetParent !== null && el.textContent.trim())
+          .map(el => { const a = lum(getComputedStyle(el).color), b = lum(bg(el));
+                       return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); });
+        """
+    )
+    assert ratios
+    assert min(ratios) >= 4.5, min(ratios)
+
+
+def test_without_a_run_the_pages_say_so(browser, site_without_run: Path) -> None:  # type: ignore[no-untyped-def]
+    driver = browser
+    driver.get((site_without_run / "index.html").as_uri())
+    assert "No run data is shown" in driver.find_element(By.ID, "no-run").text
+    driver.get((site_without_run / "dashboard.html").as_uri())
+    assert "No run data is shown" in driver.find_element(By.ID, "no-run").text
+    assert driver.find_elements(By.ID, "co2-chart") == []
+    driver.get((site_without_run / "products" / "iot-telemetry.html").as_uri())
+    assert "Rows (local run)" not in driver.page_source
+    assert console_errors(driver) == []
+    screenshot(driver, "6-no-run-product")

@@ -1,0 +1,37 @@
+"""`datamesh catalog`: check the inputs, then build the site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from model.errors import SpecIssue
+from model.mesh import load_mesh
+from model.stack_settings import PROJECT
+from tools.catalog import site as site_pages
+from tools.catalog.run_data import CatalogProblem, read_run
+from tools.plan.stack_config import load_stack_config, stack_settings
+
+COMMAND_LINE = Path("command line")
+
+
+def build_catalog(
+    project_dir: Path, stack: str, local: Path | None, out: Path, products_dir: Path | None
+) -> list[Path]:
+    """Raises CatalogProblem, ConfigProblem or SpecError on bad input; nothing is written
+    before every input has been checked."""
+    if out.exists() and not out.is_dir():
+        raise CatalogProblem(SpecIssue(COMMAND_LINE, "--out", f"{out} is a file, not a folder"))
+    config = load_stack_config(project_dir, stack)
+    folder = products_dir or project_dir / str(
+        config.values.get(f"{PROJECT}:productsDir", "products")
+    )
+    mesh = load_mesh(folder)
+    settings = stack_settings(config, mesh)
+    run = read_run(local, stack, mesh) if local is not None else None
+    products = mesh.closure(settings.products)
+    site = site_pages.Site(mesh, settings, stack, run, products)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CatalogProblem(SpecIssue(COMMAND_LINE, "--out", f"{out}: {exc.strerror}")) from None
+    return site_pages.build(site, out)
