@@ -180,3 +180,23 @@ def test_out_is_a_file(tmp_path: Path) -> None:
     code, _, err = _catalog("--stack", "iot-prod", "--out", str(target))
     assert code == 2
     assert err.strip() == f"command line: --out: {target} is a file, not a folder"
+
+
+def test_out_with_other_files_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "docs"
+    target.mkdir()
+    (target / "notes.txt").write_text("mine")
+    code, _, err = _catalog("--stack", "iot-prod", "--out", str(target))
+    assert code == 2
+    assert "holds other files and no earlier catalog" in err
+    assert (target / "notes.txt").read_text() == "mine"
+
+
+def test_rebuild_leaves_no_stale_pages(tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    assert _catalog("--stack", "iot-prod", "--out", str(target))[0] == 0
+    (target / "products" / "gone.html").write_text("a product removed since")
+    assert _catalog("--stack", "crm-prod", "--out", str(target))[0] == 0
+    assert not (target / "products" / "gone.html").exists()
+    assert sorted(p.name for p in (target / "products").iterdir()) == ["customers.html"]
+    assert not (target / "dashboard.html").exists()  # crm-prod serves no IoT analytics

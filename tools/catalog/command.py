@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from model.errors import SpecIssue
@@ -30,8 +31,32 @@ def build_catalog(
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
     site = site_pages.Site(mesh, settings, stack, run, products)
+    _prepare(out)
+    return site_pages.build(site, out)
+
+
+MARKER = ".datamesh-catalog"  # marks a folder as a catalog site this command may rebuild
+
+
+def _prepare(out: Path) -> None:
+    """An empty folder, or an earlier build emptied (no stale pages of removed products);
+    any other folder is refused rather than overwritten."""
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise CatalogProblem(
+            SpecIssue(
+                COMMAND_LINE,
+                "--out",
+                f"{out} holds other files and no earlier catalog; give an empty or new folder",
+            )
+        )
     try:
+        if out.is_dir():
+            for child in out.iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         out.mkdir(parents=True, exist_ok=True)
+        (out / MARKER).write_text("built by datamesh catalog; rebuilt in full each time\n")
     except OSError as exc:
         raise CatalogProblem(SpecIssue(COMMAND_LINE, "--out", f"{out}: {exc.strerror}")) from None
-    return site_pages.build(site, out)
