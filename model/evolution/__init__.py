@@ -87,10 +87,31 @@ class _Differ:
                 for port in old.spec.output_ports:
                     self._port_gone(old, port, renamed_to=None)
             elif old is not None and new is not None:
-                self.out.changes += compare_product(old, new)
+                self.out.changes += [self._lineage_detail(c) for c in compare_product(old, new)]
                 self._ports(old, new)
         self.out.changes = [self._with_blast(c) for c in self.out.changes]
         return self.out
+
+    def _lineage_detail(self, change: Change) -> Change:
+        """What a transformation change does to the data: the output columns whose
+        upstream columns differ (a SQL edit that keeps the contract can still re-source a
+        column; its readers may want to know)."""
+        if change.rule != "transformation-changed":
+            return change
+        moved: list[str] = []
+        for (pid, port), before in sorted(self.base.lineage.items()):
+            after = self.head.lineage.get((pid, port))
+            if pid != change.product or after is None:
+                continue
+            for column in sorted(set(before.columns) | set(after.columns)):
+                a = before.columns.get(column, frozenset())
+                b = after.columns.get(column, frozenset())
+                if a != b:
+                    now = ", ".join(sorted(str(r) for r in b)) or "nothing upstream"
+                    moved.append(f"{port}.{column} now from {now}")
+        if not moved:
+            return replace(change, detail="column lineage unchanged")
+        return replace(change, detail="; ".join(moved))
 
     def _ports(self, old: ProductBundle, new: ProductBundle) -> None:
         before = {p.name: p for p in old.spec.output_ports}

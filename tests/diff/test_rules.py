@@ -551,3 +551,28 @@ def test_every_rule_has_a_case() -> None:
     elsewhere += (Path(__file__).parent / "test_compare.py").read_text()
     missing = [r for r in RULES if f'"{r}"' not in here + elsewhere]
     assert not missing
+
+
+def test_transformation_change_says_which_columns_are_resourced(repo: Path, run_diff: Run) -> None:
+    # readings now counts distinct messages: same contract, another derivation
+    text(
+        f"{A}/sql/co2_per_room_hourly.sql",
+        "COUNT(*) AS readings",
+        "COUNT(DISTINCT m.message_id) AS readings",
+    )(repo)
+    code, out, err, report = run_diff()
+    assert code == 0, out + err
+    change = next(c for c in report["changes"] if c["rule"] == "transformation-changed")
+    assert change["detail"] == (
+        "co2-per-room-hourly.readings now from iot-telemetry.metrics.message_id"
+    )
+
+
+def test_stack_stops_deploying_a_product_another_stack_reads(repo: Path, run_diff: Run) -> None:
+    (repo / "Pulumi.crm-prod.yaml").unlink()  # crm-prod decommissioned
+    code, out, err, report = run_diff()
+    assert code == 1, out + err
+    problem = next(p for p in report["problems"] if p["rule"] == "removed-while-read")
+    assert "stack crm-prod stops deploying customers" in problem["message"]
+    assert "iot-dev, iot-prod" in problem["message"]
+    assert "production-config-changed" in {a["rule"] for a in report["approvals"]}

@@ -90,7 +90,7 @@ def run_diff(
             deployers = {**base.deployers, **head.deployers}
             evolution = diff_meshes(base.mesh, head.mesh, deployers, head.readers)
             report.changes = evolution.changes
-            report.problems = evolution.problems
+            report.problems = evolution.problems + _undeployed_while_read(base, head)
         report.changes += governance_changes(base, head)
         needs_review = [
             c for c in report.changes if c.category == GOVERNANCE or RULES[c.rule].approval
@@ -128,6 +128,40 @@ def _versioning_from_load(base: Side, head: Side) -> list[Problem]:
         )
     if invalid:
         raise SideProblem(head, invalid)
+    return out
+
+
+def _undeployed_while_read(base: Side, head: Side) -> list[Problem]:
+    """A stack stops deploying a product that another stack still reads from it
+    (`data-mesh:externalProducts`): those reads break when the stack is updated."""
+    out: list[Problem] = []
+    for stack, products in _stack_products(base).items():
+        dropped = products - _stack_products(head).get(stack, set())
+        for pid in sorted(dropped):
+            readers = sorted(
+                reader
+                for reader, reads in head.external.items()
+                if reads.get(pid, "").split("/")[-1] == stack
+            )
+            if readers:
+                out.append(
+                    Problem(
+                        "removed-while-read",
+                        pid,
+                        "",
+                        f"stack {stack} stops deploying {pid}, which stack(s) "
+                        f"{', '.join(readers)} still read from it (data-mesh:externalProducts)",
+                        head.root / f"Pulumi.{stack}.yaml",
+                    )
+                )
+    return out
+
+
+def _stack_products(side: Side) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for pid, stacks in side.deployers.items():
+        for stack in stacks:
+            out.setdefault(stack, set()).add(pid)
     return out
 
 

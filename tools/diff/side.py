@@ -29,6 +29,8 @@ class Side:
     deployers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # product -> stacks
     production: set[str] = field(default_factory=set)  # production stacks
     readers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # stack -> {product it reads from another stack: that stack's name, as configured}
+    external: dict[str, dict[str, str]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # governance files: path -> text
 
     def show(self, path: Path | None) -> str:
@@ -74,11 +76,16 @@ def _stacks(side: Side, pack_rel: Path) -> None:
         stack = path.name[len("Pulumi.") : -len(".yaml")]
         try:
             config = load_stack_config(side.root, stack)
+            settings = stack_settings(config, side.mesh) if side.mesh is not None else None
             products = (
-                stack_settings(config, side.mesh).products
-                if side.mesh is not None
+                settings.products
+                if settings is not None
                 else _listed_products(config.values.get(f"{PROJECT}:products", "[]"))
             )
+            if settings is not None:
+                side.external[stack] = {
+                    pid: ext.stack for pid, ext in settings.external_products.items()
+                }
             registries = offline_registries(config, side.root)
         except ConfigProblem as problem:
             raise SideProblem(side, [problem.issue]) from None
