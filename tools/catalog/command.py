@@ -9,6 +9,7 @@ from model.errors import SpecIssue
 from model.mesh import load_mesh
 from model.stack_settings import PROJECT
 from tools.catalog import site as site_pages
+from tools.catalog.context import Site
 from tools.catalog.run_data import CatalogProblem, read_run
 from tools.plan.stack_config import load_stack_config, stack_settings
 
@@ -30,7 +31,7 @@ def build_catalog(
     settings = stack_settings(config, mesh)
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
-    site = site_pages.Site(mesh, settings, stack, run, products)
+    site = Site(mesh, settings, stack, run, products)
     _prepare(out)
     return site_pages.build(site, out)
 
