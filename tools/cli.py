@@ -259,16 +259,19 @@ def diff(
     head: Annotated[
         str | None, typer.Option("--head", help="Git ref after the change (default: working tree)")
     ] = None,
-    products_dir: ProductsDir = Path("products"),
+    products_dir: Annotated[
+        Path | None, typer.Option("--products-dir", help="Product specs (default: products)")
+    ] = None,
     json_file: Annotated[
         Path | None, typer.Option("--json", help="Also write the report as JSON")
     ] = None,
     output_format: Annotated[
         str, typer.Option("--format", help="text, markdown (a PR comment) or github (annotations)")
     ] = "text",
-    policy_pack: Annotated[Path, typer.Option("--policy-pack", help="Policy pack folder")] = Path(
-        "policies"
-    ),
+    policy_pack: Annotated[
+        Path | None, typer.Option("--policy-pack", help="Policy pack (default: policies)")
+    ] = None,
+    project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
     rules: Annotated[bool, typer.Option("--rules", help="Print the rule table and exit")] = False,
 ) -> None:
     """Contract evolution gate: classify every change between two versions of the mesh,
@@ -293,7 +296,7 @@ def diff(
         raise typer.Exit(EXIT_INVALID)
     try:
         report = run_diff(
-            Path.cwd(),
+            project_dir,
             base,
             head,
             products_dir,

@@ -576,3 +576,21 @@ def test_stack_stops_deploying_a_product_another_stack_reads(repo: Path, run_dif
     assert "stack crm-prod stops deploying customers" in problem["message"]
     assert "iot-dev, iot-prod" in problem["message"]
     assert "production-config-changed" in {a["rule"] for a in report["approvals"]}
+
+
+def test_outside_a_git_repository(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from tools.cli import app
+
+    result = CliRunner().invoke(app, ["diff", "--base", "main", "--project-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"command line: --project-dir: {tmp_path.resolve()} is not inside a git repository"
+    )
+
+
+def test_unknown_format(repo: Path, run_diff: Run) -> None:
+    code, _, err, _ = run_diff("--format", "html")
+    assert code == 2
+    assert "command line: --format: 'html' is not one of text, markdown, github" in err

@@ -58,29 +58,31 @@ def run_diff(
     project_dir: Path,
     base_ref: str,
     head_ref: str | None,
-    products_dir: Path,
-    pack_dir: Path,
+    products_dir: Path | None,
+    pack_dir: Path | None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> DiffReport:
-    """Raises GitProblem or SideProblem on invalid input."""
+    """Raises GitProblem or SideProblem on invalid input. The folders default to
+    `products` and `policies` at the project folder."""
     root = repo_root(project_dir)
-    products_rel = _relative(products_dir, root, "--products-dir")
-    pack_rel = _relative(pack_dir, root, "--policy-pack")
+    products_rel = _relative(products_dir or project_dir / "products", root, "--products-dir")
+    pack_rel = _relative(pack_dir or project_dir / "policies", root, "--policy-pack")
+    project_rel = _relative(project_dir, root, "--project-dir")
     base_commit = resolve(root, base_ref, "--base")
     head_commit = resolve(root, head_ref, "--head") if head_ref is not None else None
     with tempfile.TemporaryDirectory(prefix="datamesh-diff-") as scratch:
         progress(f"reading {base_ref}")
         base_root = Path(scratch) / "base"
         unpack(root, base_commit, base_root)
-        base = load_side(f"{base_ref}:", base_root, products_rel, pack_rel)
+        base = load_side(f"{base_ref}:", base_root, products_rel, pack_rel, project_rel)
         if base.mesh is None:
             raise SideProblem(base, base.versioning_issues)
         if head_commit is not None and head_ref is not None:
             head_root = Path(scratch) / "head"
             unpack(root, head_commit, head_root)
-            head = load_side(f"{head_ref}:", head_root, products_rel, pack_rel)
+            head = load_side(f"{head_ref}:", head_root, products_rel, pack_rel, project_rel)
         else:
-            head = load_side("", root, products_rel, pack_rel)
+            head = load_side("", root, products_rel, pack_rel, project_rel)
         progress("comparing")
         report = DiffReport(base_ref, head_ref or WORKING_TREE, base, head)
         if head.mesh is None:
@@ -90,7 +92,7 @@ def run_diff(
             deployers = {**base.deployers, **head.deployers}
             evolution = diff_meshes(base.mesh, head.mesh, deployers, head.readers)
             report.changes = evolution.changes
-            report.problems = evolution.problems + _undeployed_while_read(base, head)
+            report.problems = evolution.problems + _undeployed_while_read(base, head, project_rel)
         report.changes += governance_changes(base, head)
         needs_review = [
             c for c in report.changes if c.category == GOVERNANCE or RULES[c.rule].approval
@@ -131,7 +133,7 @@ def _versioning_from_load(base: Side, head: Side) -> list[Problem]:
     return out
 
 
-def _undeployed_while_read(base: Side, head: Side) -> list[Problem]:
+def _undeployed_while_read(base: Side, head: Side, project_rel: Path) -> list[Problem]:
     """A stack stops deploying a product that another stack still reads from it
     (`data-mesh:externalProducts`): those reads break when the stack is updated."""
     out: list[Problem] = []
@@ -151,7 +153,7 @@ def _undeployed_while_read(base: Side, head: Side) -> list[Problem]:
                         "",
                         f"stack {stack} stops deploying {pid}, which stack(s) "
                         f"{', '.join(readers)} still read from it (data-mesh:externalProducts)",
-                        head.root / f"Pulumi.{stack}.yaml",
+                        head.root / project_rel / f"Pulumi.{stack}.yaml",
                     )
                 )
     return out

@@ -27,7 +27,11 @@ def repo_root(folder: Path) -> Path:
     done = _git(folder, "rev-parse", "--show-toplevel")
     if done.returncode != 0:
         raise GitProblem(
-            SpecIssue(COMMAND_LINE, "--project-dir", f"{folder} is not inside a git repository")
+            SpecIssue(
+                COMMAND_LINE,
+                "--project-dir",
+                f"{folder.resolve()} is not inside a git repository",
+            )
         )
     return Path(done.stdout.decode().strip())
 

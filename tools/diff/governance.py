@@ -40,8 +40,8 @@ def governance_changes(base: Side, head: Side) -> list[Change]:
         file = head.root / name if new is not None else base.root / name
         if name in CODEOWNERS_PLACES:
             out.append(Change("codeowners-changed", "", "", "", f"{name} {how}", file))
-        elif name.startswith("Pulumi.") and name.endswith(".yaml"):
-            stack = name[len("Pulumi.") : -len(".yaml")]
+        elif Path(name).name.startswith("Pulumi.") and name.endswith(".yaml"):
+            stack = Path(name).name[len("Pulumi.") : -len(".yaml")]
             a, b = _config(name, old), _config(name, new)
             keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
             detail = f"stack {stack} {how}" + (f": {', '.join(keys)}" if keys else "")

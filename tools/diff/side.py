@@ -52,7 +52,11 @@ class SideProblem(Exception):
         super().__init__("\n".join(i.render() for i in issues))
 
 
-def load_side(label: str, root: Path, products_rel: Path, pack_rel: Path) -> Side:
+def load_side(
+    label: str, root: Path, products_rel: Path, pack_rel: Path, project_rel: Path = Path()
+) -> Side:
+    """One side; `*_rel` are paths inside the repository (the Pulumi project may be in a
+    subfolder of it)."""
     side = Side(label, root)
     try:
         side.mesh = load_mesh(root / products_rel)
@@ -60,22 +64,22 @@ def load_side(label: str, root: Path, products_rel: Path, pack_rel: Path) -> Sid
         if not all(i.code in VERSIONING_CODES for i in exc.issues):
             raise SideProblem(side, exc.issues) from None
         side.versioning_issues = exc.issues
-    _stacks(side, pack_rel)
-    side.files = _governance_files(root, pack_rel)
+    _stacks(side, pack_rel, root / project_rel)
+    side.files = _governance_files(root, pack_rel, project_rel)
     return side
 
 
-def _stacks(side: Side, pack_rel: Path) -> None:
+def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
     try:
         declared = production_declaration(side.root / pack_rel)
     except FloorProblem as problem:
         raise SideProblem(side, problem.issues) from None
     deployers: dict[str, list[str]] = defaultdict(list)
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for path in sorted(side.root.glob("Pulumi.*.yaml")):
+    for path in sorted(project.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
         try:
-            config = load_stack_config(side.root, stack)
+            config = load_stack_config(project, stack)
             settings = stack_settings(config, side.mesh) if side.mesh is not None else None
             products = (
                 settings.products
@@ -86,7 +90,7 @@ def _stacks(side: Side, pack_rel: Path) -> None:
                 side.external[stack] = {
                     pid: ext.stack for pid, ext in settings.external_products.items()
                 }
-            registries = offline_registries(config, side.root)
+            registries = offline_registries(config, project)
         except ConfigProblem as problem:
             raise SideProblem(side, [problem.issue]) from None
         except SpecError as exc:
@@ -115,7 +119,7 @@ def _listed_products(raw: str) -> list[str]:
     return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
 
 
-def _governance_files(root: Path, pack_rel: Path) -> dict[str, str]:
+def _governance_files(root: Path, pack_rel: Path, project_rel: Path) -> dict[str, str]:
     """The policy pack's files and CODEOWNERS, by path relative to the repository."""
     out: dict[str, str] = {}
     pack = root / pack_rel
@@ -128,7 +132,7 @@ def _governance_files(root: Path, pack_rel: Path) -> dict[str, str]:
         path = root / place
         if path.is_file() and not path.is_symlink():
             out[place] = path.read_text(errors="replace")
-    for path in sorted(root.glob("Pulumi.*.yaml")):
+    for path in sorted((root / project_rel).glob("Pulumi.*.yaml")):
         if path.is_file() and not path.is_symlink():
-            out[path.name] = path.read_text(errors="replace")
+            out[path.relative_to(root).as_posix()] = path.read_text(errors="replace")
     return out
