@@ -54,6 +54,10 @@ def repo(shared_repo: Path) -> Iterator[Path]:
     git(shared_repo, "checkout", "-q", "-f", "main")
     git(shared_repo, "reset", "-q", "--hard", "start")
     git(shared_repo, "clean", "-qfdx")
+    branches = git(shared_repo, "for-each-ref", "--format=%(refname:short)", "refs/heads")
+    for branch in branches.split():
+        if branch != "main":
+            git(shared_repo, "branch", "-q", "-D", branch)
 
 
 Run = Callable[..., tuple[int, str, str, dict]]

@@ -594,3 +594,20 @@ def test_unknown_format(repo: Path, run_diff: Run) -> None:
     code, _, err, _ = run_diff("--format", "html")
     assert code == 2
     assert "command line: --format: 'html' is not one of text, markdown, github" in err
+
+
+def test_two_refs(repo: Path, run_diff: Run) -> None:
+    from tests.diff.conftest import git
+
+    git(repo, "checkout", "-q", "-b", "feature")
+    _drop_unit(repo)
+    commit(repo, "drop unit")
+    git(repo, "checkout", "-q", "main")  # the working tree is main again: only refs count
+    code, out, err, report = run_diff("--head", "feature")
+    assert code == 1, out + err
+    assert report["head"] == "feature"
+    removed = next(c for c in report["changes"] if c["rule"] == "column-removed")
+    assert removed["file"] == f"feature:{METRICS}"
+    code, _, err, _ = run_diff("--head", "nope")
+    assert code == 2
+    assert "command line: --head: unknown git ref 'nope'" in err
