@@ -13,11 +13,13 @@ from model.contract import SEMVER
 from model.evolution.blast import Downstream
 from model.evolution.compare import (
     compare_columns,
+    compare_event_schemas,
     compare_port_settings,
     compare_product,
     compare_quality,
     compare_slas,
     contract_body,
+    dataset_change,
 )
 from model.evolution.rules import BREAKING, RULES, VERSIONING, Change, Consumer, Problem, Rule
 from model.mesh import Mesh
@@ -87,10 +89,48 @@ class _Differ:
                 for port in old.spec.output_ports:
                     self._port_gone(old, port, renamed_to=None)
             elif old is not None and new is not None:
-                self.out.changes += [self._lineage_detail(c) for c in compare_product(old, new)]
+                product_changes = [self._lineage_detail(c) for c in compare_product(old, new)]
+                self.out.changes += product_changes
                 self._ports(old, new)
+                self._product_versioning(old, new, product_changes)
         self.out.changes = [self._with_blast(c) for c in self.out.changes]
         return self.out
+
+    def _product_versioning(
+        self, old: ProductBundle, new: ProductBundle, changes: list[Change]
+    ) -> None:
+        """Breaking changes of a whole product (its SLOs, what publishers must send) break
+        the readers of every served port; an event schema is served by its own version."""
+        served = [p.name for p in old.spec.output_ports if old.contracts[p.name].major >= 1]
+        changes = [*changes, *compare_event_schemas(old, new)]
+        for change in changes:
+            if change.category != BREAKING:
+                continue
+            if change.rule == "event-schema-changed":
+                self.out.changes.append(change)
+                if old.event_contracts[change.port].major >= 1:
+                    self.out.problems.append(
+                        Problem(
+                            "breaking-change-in-place",
+                            change.product,
+                            change.port,
+                            f"the events {change.product} accepts on {change.port} change "
+                            f"({change.detail}): publishers' messages are refused; accept the "
+                            "new shape on a new input port (topic) beside this one",
+                            change.file,
+                        )
+                    )
+            elif served:
+                self.out.problems.append(
+                    Problem(
+                        "breaking-change-in-place",
+                        change.product,
+                        "",
+                        f"{change.product}: {change.rule} ({change.detail}) weakens what the "
+                        f"readers of its served ports ({', '.join(served)}) rely on",
+                        change.file,
+                    )
+                )
 
     def _lineage_detail(self, change: Change) -> Change:
         """What a transformation change does to the data: the output columns whose
@@ -183,6 +223,9 @@ class _Differ:
         pid = new.id
         a, b = old.contracts[port.name], new.contracts[port.name]
         changes = compare_port_settings(pid, port, new_port, new.path)
+        moved = dataset_change(old, new)
+        if moved and port.kind != "topic":
+            changes.append(Change("dataset-changed", pid, port.name, "", moved, new.path))
         if port.kind == new_port.kind:
             changes += compare_columns(a, b, pid, new_port, self.after.required_downstream)
             changes += compare_quality(a, b, pid, port.name)

@@ -9,7 +9,7 @@ from typing import Any
 from model.bundle import ProductBundle
 from model.contract import BigQueryField, Contract
 from model.evolution.rules import Change
-from model.product import OutputPort, Product, TableOutput
+from model.product import OutputPort, Product, PubSubInput, TableOutput, TopicOutput
 from model.quality import Check
 
 # (product, port, column) -> REQUIRED columns downstream that derive from it
@@ -247,6 +247,14 @@ def compare_port_settings(product: str, old: OutputPort, new: OutputPort, f: Any
         add("declassify-changed", "")
     if isinstance(old, TableOutput) and isinstance(new, TableOutput):
         _table_settings(old, new, add)
+    elif isinstance(old, TopicOutput) and isinstance(new, TopicOutput):
+        if new.message_retention_days < old.message_retention_days:
+            add(
+                "topic-retention-shortened",
+                f"{old.message_retention_days} -> {new.message_retention_days} days",
+            )
+        elif new.message_retention_days > old.message_retention_days:
+            add("port-settings-changed", "message retention lengthened")
     else:
         rest = {"name", "physical_name", "consumers", "tenant_column", "declassify", "contract"}
         if old.model_dump(exclude=rest) != new.model_dump(exclude=rest):
@@ -326,3 +334,35 @@ def _transformation(bundle: ProductBundle) -> tuple[Any, ...]:
 
 def contract_body(contract: Contract) -> Any:
     return contract.model.model_dump(exclude_none=True)
+
+
+def compare_event_schemas(base: ProductBundle, head: ProductBundle) -> list[Change]:
+    """The payload contracts of pubsub input ports, from the publishers' side: what was
+    valid may be refused now (a new required field, a removed or retyped one)."""
+    out: list[Change] = []
+    for port in head.spec.input_ports:
+        if not isinstance(port, PubSubInput) or port.name not in base.event_contracts:
+            continue
+        a, b = base.event_contracts[port.name], head.event_contracts.get(port.name)
+        if b is None:
+            continue
+        old, new = _flat(a.fields), _flat(b.fields)
+        problems = [f"{c} removed" for c in sorted(set(old) - set(new))]
+        problems += [
+            f"{c} added as required" for c in sorted(set(new) - set(old)) if new[c][1] == "REQUIRED"
+        ]
+        problems += [
+            f"{c} {old[c][0]} {old[c][1]} -> {new[c][0]} {new[c][1]}"
+            for c in sorted(set(old) & set(new))
+            if old[c][:2] != new[c][:2]
+        ]
+        if problems:
+            out.append(
+                Change("event-schema-changed", head.id, port.name, "", "; ".join(problems), b.path)
+            )
+    return out
+
+
+def dataset_change(base: ProductBundle, head: ProductBundle) -> str | None:
+    a, b = base.spec.dataset_id, head.spec.dataset_id
+    return f"{a} -> {b}" if a != b else None

@@ -35,6 +35,13 @@ _TABLE = (
     Rule("port-kind-changed", BREAKING, "table, view or topic changed kind (a replacement)"),
     Rule("physical-name-changed", BREAKING, "the table, view or topic id changed"),
     Rule(
+        "dataset-changed",
+        BREAKING,
+        "the product's dataset moved (its id derives from domain and product id): every "
+        "table and view is replaced under another name",
+    ),
+    Rule("topic-retention-shortened", BREAKING, "a topic keeps messages for less time"),
+    Rule(
         "partitioning-changed",
         BREAKING,
         "partition column or granularity changed: BigQuery cannot alter it, the table is replaced",
@@ -104,6 +111,12 @@ _TABLE = (
     Rule("cross-tenant-changed", GOVERNANCE, "the product started or stopped crossing tenants"),
     Rule("inputs-changed", NON_BREAKING, "input ports changed"),
     Rule(
+        "event-schema-changed",
+        BREAKING,
+        "the schema publishers must meet changed: a field added as required, removed, "
+        "retyped or re-moded (Pub/Sub rejects messages that do not match)",
+    ),
+    Rule(
         "transformation-changed",
         NON_BREAKING,
         "SQL or pipeline settings changed; the output contracts are judged on their own",
@@ -112,6 +125,12 @@ _TABLE = (
     # stacks and the pack
     Rule("stack-config-changed", NON_BREAKING, "a non-production stack's config changed"),
     Rule("production-config-changed", GOVERNANCE, "a production stack's config changed"),
+    Rule(
+        "stack-placement-changed",
+        BREAKING,
+        "a stack's project or BigQuery location changed: its datasets are replaced elsewhere",
+        approval=True,
+    ),
     Rule("policy-pack-changed", GOVERNANCE, "a file of the policy pack or its config changed"),
     Rule("codeowners-changed", GOVERNANCE, "who must approve what changed"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from model import load_mesh
 from model.evolution.compare import compare_port_settings, compare_product
-from model.product import CrossTenant, ViewOutput
+from model.product import CrossTenant, TopicOutput, ViewOutput
 from tests.helpers import PRODUCTS
 
 
@@ -33,3 +33,21 @@ def test_cross_tenant_changed() -> None:
     )
     changed = type(bundle)(spec, bundle.path, bundle.contracts, bundle.event_contracts, bundle.sql)
     assert [c.rule for c in compare_product(bundle, changed)] == ["cross-tenant-changed"]
+
+
+def test_topic_retention_shortened() -> None:
+    old = TopicOutput(
+        kind="topic",
+        name="alerts",
+        physical_name="alerts_v1",
+        contract="contracts/alerts.odcs.yaml",
+        message_retention_days=7,
+    )
+    shorter = old.model_copy(update={"message_retention_days": 1})
+    longer = old.model_copy(update={"message_retention_days": 14})
+    assert [c.rule for c in compare_port_settings("p", old, shorter, None)] == [
+        "topic-retention-shortened"
+    ]
+    assert [c.rule for c in compare_port_settings("p", old, longer, None)] == [
+        "port-settings-changed"
+    ]

@@ -93,6 +93,9 @@ def run_diff(
             evolution = diff_meshes(base.mesh, head.mesh, deployers, head.readers)
             report.changes = evolution.changes
             report.problems = evolution.problems + _undeployed_while_read(base, head, project_rel)
+            moved, problems = _stacks_moved(base, head, project_rel)
+            report.changes += moved
+            report.problems += problems
         report.changes += governance_changes(base, head)
         needs_review = [
             c for c in report.changes if c.category == GOVERNANCE or RULES[c.rule].approval
@@ -157,6 +160,37 @@ def _undeployed_while_read(base: Side, head: Side, project_rel: Path) -> list[Pr
                     )
                 )
     return out
+
+
+def _stacks_moved(
+    base: Side, head: Side, project_rel: Path
+) -> tuple[list[Change], list[Problem]]:
+    """A stack whose project or BigQuery location changes replaces every dataset it
+    deploys somewhere else: the readers of all its products lose their tables."""
+    changes: list[Change] = []
+    problems: list[Problem] = []
+    for stack, before in sorted(base.placement.items()):
+        after = head.placement.get(stack)
+        if after is None or after == before:
+            continue
+        file = head.root / project_rel / f"Pulumi.{stack}.yaml"
+        products = sorted(_stack_products(head).get(stack, set()))
+        detail = (
+            f"stack {stack}: project {before[0]} -> {after[0]}, location {before[1]} -> "
+            f"{after[1]}; products {', '.join(products)}"
+        )
+        changes.append(Change("stack-placement-changed", "", "", "", detail, file))
+        problems.append(
+            Problem(
+                "breaking-change-in-place",
+                "",
+                "",
+                f"{detail}: their datasets are replaced in the new place and every reader "
+                "loses its tables; deploy a new stack there and move readers over first",
+                file,
+            )
+        )
+    return changes, problems
 
 
 def _stack_products(side: Side) -> dict[str, set[str]]:

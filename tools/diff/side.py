@@ -29,6 +29,7 @@ class Side:
     deployers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # product -> stacks
     production: set[str] = field(default_factory=set)  # production stacks
     readers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    placement: dict[str, tuple[str, str]] = field(default_factory=dict)  # (project, location)
     # stack -> {product it reads from another stack: that stack's name, as configured}
     external: dict[str, dict[str, str]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # governance files: path -> text
@@ -87,6 +88,7 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
                 else _listed_products(config.values.get(f"{PROJECT}:products", "[]"))
             )
             if settings is not None:
+                side.placement[stack] = (settings.project, settings.location)
                 side.external[stack] = {
                     pid: ext.stack for pid, ext in settings.external_products.items()
                 }
