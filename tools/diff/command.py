@@ -162,9 +162,7 @@ def _undeployed_while_read(base: Side, head: Side, project_rel: Path) -> list[Pr
     return out
 
 
-def _stacks_moved(
-    base: Side, head: Side, project_rel: Path
-) -> tuple[list[Change], list[Problem]]:
+def _stacks_moved(base: Side, head: Side, project_rel: Path) -> tuple[list[Change], list[Problem]]:
     """A stack whose project or BigQuery location changes replaces every dataset it
     deploys somewhere else: the readers of all its products lose their tables."""
     changes: list[Change] = []
