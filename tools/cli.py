@@ -291,8 +291,9 @@ def diff(
     if output_format not in formats:
         err.print(f"command line: --format: {output_format!r} is not one of {', '.join(formats)}")
         raise typer.Exit(EXIT_INVALID)
-    if json_file is not None and json_file.is_dir():
-        err.print(f"command line: --json: {json_file} is a folder")
+    if json_file is not None and (json_file.is_dir() or not json_file.parent.is_dir()):
+        where = "is a folder" if json_file.is_dir() else f"folder {json_file.parent} does not exist"
+        err.print(f"command line: --json: {json_file} {where}")
         raise typer.Exit(EXIT_INVALID)
     try:
         report = run_diff(

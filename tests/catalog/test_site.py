@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pytest
@@ -200,3 +201,45 @@ def test_rebuild_leaves_no_stale_pages(tmp_path: Path) -> None:
     assert not (target / "products" / "gone.html").exists()
     assert sorted(p.name for p in (target / "products").iterdir()) == ["customers.html"]
     assert not (target / "dashboard.html").exists()  # crm-prod serves no IoT analytics
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda r: r.update(rows=[1, 2]), "report.json: rows: must be a dict"),
+        (lambda r: r["rows"].update(x="many"), "report.json: rows.x: must be a row count"),
+        (
+            lambda r: r["freshness"].update(x="yesterday"),
+            "report.json: freshness.x: 'yesterday' is not a time",
+        ),
+        (
+            lambda r: r.update(clock="2026-11-25T00:00"),
+            "report.json: clock: '2026-11-25T00:00' has no time zone",
+        ),
+        (lambda r: r.update(checks=["passed"]), "report.json: checks[0]: must be an object"),
+        (lambda r: r.update(products="all"), "report.json: products: names products"),
+    ],
+)
+def test_report_of_the_wrong_shape(
+    change: Any, expected: str, local_run: Path, tmp_path: Path
+) -> None:
+    run = copy_run(local_run, tmp_path / "run")
+    report = json.loads((run / "report.json").read_text())
+    change(report)
+    (run / "report.json").write_text(json.dumps(report))
+    code, _, err = _catalog(
+        "--stack", "iot-prod", "--local", str(run), "--out", str(tmp_path / "s")
+    )
+    assert code == 2, err
+    assert expected in err
+    assert "Traceback" not in err
+
+
+def test_database_that_is_not_a_run(local_run: Path, tmp_path: Path) -> None:
+    run = copy_run(local_run, tmp_path / "run")
+    (run / "mesh.duckdb").write_bytes(b"not a database")
+    target = tmp_path / "s"
+    code, _, err = _catalog("--stack", "iot-prod", "--local", str(run), "--out", str(target))
+    assert code == 2, err
+    assert "mesh.duckdb: (file): not a readable DuckDB database" in err
+    assert not target.exists()  # nothing half-written

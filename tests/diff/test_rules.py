@@ -648,3 +648,16 @@ def test_product_slo_loosened_is_an_error(repo: Path, run_diff: Run) -> None:
     assert change["detail"] == "slos.freshness_minutes: 15 -> 60"
     problem = next(p for p in report["problems"] if p["rule"] == "breaking-change-in-place")
     assert "weakens what the readers of its served ports (metrics) rely on" in problem["message"]
+
+
+def test_json_into_a_missing_folder(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from tools.cli import app
+
+    monkeypatch.chdir(repo)
+    result = CliRunner().invoke(app, ["diff", "--base", "main", "--json", "nope/diff.json"])
+    assert result.exit_code == 2
+    assert (
+        result.stderr.strip() == "command line: --json: nope/diff.json folder nope does not exist"
+    )

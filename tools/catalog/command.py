@@ -32,8 +32,9 @@ def build_catalog(
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
     site = Site(mesh, settings, stack, run, products)
+    boards = site_pages.dashboards(site)
     _prepare(out)
-    return site_pages.build(site, out)
+    return site_pages.build(site, out, boards)
 
 
 MARKER = ".datamesh-catalog"  # marks a folder as a catalog site this command may rebuild

@@ -9,13 +9,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import duckdb
 import plotly.graph_objects as go
 
+from model.errors import SpecIssue
 from model.mesh import Mesh
 from model.product import TableOutput, ViewOutput
-from tools.catalog.run_data import RunData
+from tools.catalog.run_data import CatalogProblem, RunData
 from tools.local.checks import as_principal
-from tools.local.warehouse import ProductRun, Warehouse
+from tools.local.warehouse import LocalRunError, ProductRun, Warehouse
 
 PRODUCT = "iot-analytics"
 UNPLACED = "(devices no longer placed)"
@@ -47,14 +49,33 @@ def _rows(w: Warehouse, source: str, columns: str, order: str) -> list[dict[str,
 
 
 def tenant_dashboards(mesh: Mesh, run: RunData, tenants: list[str]) -> list[TenantDashboard]:
-    w = Warehouse.open_run(run.database, run.clock)
+    """Raises CatalogProblem when the run's database cannot be read as a run of this mesh."""
+    try:
+        w = Warehouse.open_run(run.database, run.clock)
+    except duckdb.Error as exc:
+        raise CatalogProblem(
+            SpecIssue(run.database, "", f"not a readable DuckDB database: {_first(exc)}")
+        ) from None
     try:
         products = list(run.report["products"])
         datasets = {pid: mesh[pid].spec.dataset_id for pid in mesh.products}
         runs = {pid: ProductRun(w, mesh[pid], datasets, dict(mesh.products)) for pid in products}
         return [_one(w, mesh, runs, tenants, tenant) for tenant in tenants]
+    except (duckdb.Error, LocalRunError) as exc:
+        raise CatalogProblem(
+            SpecIssue(
+                run.database,
+                "",
+                f"does not hold this mesh's iot-analytics ports ({_first(exc)}); "
+                "run datamesh local again",
+            )
+        ) from None
     finally:
         w.close()
+
+
+def _first(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def _port(mesh: Mesh, name: str) -> TableOutput | ViewOutput:

@@ -51,6 +51,37 @@ class RunData:
         return int((self.clock - datetime.fromisoformat(newest)).total_seconds() // 60)
 
 
+def _time(path: Path, field: str, value: object) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise CatalogProblem(SpecIssue(path, field, f"{value!r} is not a time")) from None
+    if parsed.tzinfo is None:
+        raise CatalogProblem(SpecIssue(path, field, f"{value!r} has no time zone"))
+    return parsed
+
+
+def _shape(path: Path, report: dict[str, Any], rerun: str) -> None:
+    """The parts the catalog reads, of the types report.json documents."""
+    expected: dict[str, type] = {"rows": dict, "freshness": dict, "checks": list, "isolation": list}
+    for key, kind in expected.items():
+        if not isinstance(report.get(key), kind):
+            raise CatalogProblem(
+                SpecIssue(
+                    path, key, f"must be a {kind.__name__} as datamesh local writes it; {rerun}"
+                )
+            )
+    for key, value in report["rows"].items():
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise CatalogProblem(SpecIssue(path, f"rows.{key}", "must be a row count"))
+    for key, value in report["freshness"].items():
+        _time(path, f"freshness.{key}", value)
+    for i, item in enumerate(report["checks"] + report["isolation"]):
+        if not isinstance(item, dict):
+            where = f"checks[{i}]" if i < len(report["checks"]) else "isolation"
+            raise CatalogProblem(SpecIssue(path, where, "must be an object"))
+
+
 def read_run(folder: Path, stack: str, mesh: Mesh) -> RunData:
     """The run in `folder`, checked to be a finished run of `stack` over this mesh."""
     path = folder / REPORT
@@ -91,10 +122,8 @@ def read_run(folder: Path, stack: str, mesh: Mesh) -> RunData:
         )
     if not (folder / DATABASE).is_file():
         raise CatalogProblem(SpecIssue(folder / DATABASE, "", f"missing; {rerun}"))
-    try:
-        clock = datetime.fromisoformat(str(report.get("clock")))
-    except ValueError:
-        raise CatalogProblem(SpecIssue(path, "clock", "is not a time")) from None
+    clock = _time(path, "clock", report.get("clock"))
+    _shape(path, report, rerun)
     checks: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for check in report.get("checks") or []:
         if isinstance(check, dict):

@@ -27,8 +27,17 @@ def _env() -> Environment:
     )
 
 
-def build(site: Site, out: Path) -> list[Path]:
-    """Write the whole site into `out` (created; files of an earlier build replaced)."""
+def dashboards(site: Site) -> list[dashboard.TenantDashboard]:
+    """The dashboard's data, queried before anything is written (a run database that
+    cannot be read stops the build with nothing half-written)."""
+    if site.run is None or not dashboard.available(site.mesh, site.run):
+        return []
+    ids = [t.id for t in site.settings.tenants]
+    return dashboard.tenant_dashboards(site.mesh, site.run, ids)
+
+
+def build(site: Site, out: Path, boards: list[dashboard.TenantDashboard]) -> list[Path]:
+    """Write the whole site into `out` (an empty folder)."""
     env = _env()
     for folder in ("assets", "data", "products", "lineage"):
         (out / folder).mkdir(parents=True, exist_ok=True)
@@ -66,23 +75,21 @@ def build(site: Site, out: Path) -> list[Path]:
             )
     if has_dashboard:
         tenants: list[str] = []
-        if site.run is not None and dashboard.available(site.mesh, site.run):
-            ids = [t.id for t in site.settings.tenants]
-            for board in dashboard.tenant_dashboards(site.mesh, site.run, ids):
-                value = {
-                    "tenant": board.tenant,
-                    "co2": board.co2,
-                    "climate": board.climate,
-                    "climateRows": board.climate_rows,
-                    "points": board.points,
-                    "actions": board.actions,
-                }
-                write(
-                    f"data/dashboard-{board.tenant}.js",
-                    f"window.MESH_DASHBOARD = window.MESH_DASHBOARD || {{}};\n"
-                    f"window.MESH_DASHBOARD[{script_json(board.tenant)}] = {script_json(value)};\n",
-                )
-                tenants.append(board.tenant)
+        for board in boards:
+            value = {
+                "tenant": board.tenant,
+                "co2": board.co2,
+                "climate": board.climate,
+                "climateRows": board.climate_rows,
+                "points": board.points,
+                "actions": board.actions,
+            }
+            write(
+                f"data/dashboard-{board.tenant}.js",
+                f"window.MESH_DASHBOARD = window.MESH_DASHBOARD || {{}};\n"
+                f"window.MESH_DASHBOARD[{script_json(board.tenant)}] = {script_json(value)};\n",
+            )
+            tenants.append(board.tenant)
         window = ""
         if site.run is not None:
             report = site.run.report
