@@ -661,3 +661,23 @@ def test_json_into_a_missing_folder(repo: Path, monkeypatch: pytest.MonkeyPatch)
     assert (
         result.stderr.strip() == "command line: --json: nope/diff.json folder nope does not exist"
     )
+
+
+def test_a_base_before_the_mesh(repo: Path, run_diff: Run) -> None:
+    from tests.diff.conftest import git
+
+    git(repo, "checkout", "-q", "--orphan", "empty")
+    git(repo, "rm", "-rqf", ".")
+    (repo / "README.md").write_text("before the mesh\n")
+    commit(repo, "empty")
+    git(repo, "checkout", "-q", "-f", "main")
+    code, out, err, report = run_diff(base="empty")
+    assert code == 0, out + err
+    added = {c["product"] for c in report["changes"] if c["rule"] == "product-added"}
+    assert added == {
+        "customers",
+        "iot-actions-taken",
+        "iot-analytics",
+        "iot-metadata",
+        "iot-telemetry",
+    }

@@ -59,6 +59,11 @@ def load_side(
     """One side; `*_rel` are paths inside the repository (the Pulumi project may be in a
     subfolder of it)."""
     side = Side(label, root)
+    if label and not (root / products_rel).exists():  # the ref predates the mesh
+        side.mesh = Mesh(root / products_rel, {}, (), ())
+        _stacks(side, pack_rel, root / project_rel)
+        side.files = _governance_files(root, pack_rel, project_rel)
+        return side
     try:
         side.mesh = load_mesh(root / products_rel)
     except SpecError as exc:
