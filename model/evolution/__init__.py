@@ -139,9 +139,11 @@ class _Differ:
         if change.rule != "transformation-changed":
             return change
         moved: list[str] = []
-        for (pid, port), before in sorted(self.base.lineage.items()):
+        pid = change.product
+        for port in sorted(p.name for p in self.base.products[pid].spec.output_ports):
+            before = self.base.lineage.get((pid, port))
             after = self.head.lineage.get((pid, port))
-            if pid != change.product or after is None:
+            if before is None or after is None:
                 continue
             for column in sorted(set(before.columns) | set(after.columns)):
                 a = before.columns.get(column, frozenset())
