@@ -32,6 +32,15 @@ class SpecIssue:
         return f"{self.file.absolute()}: {self.field or '(file)'}: {self.message}"
 
 
+class InputProblem(Exception):
+    """One problem with the input that stops a step: the commands print it as
+    `file: field: message` and exit 2. Each step names its own subclass."""
+
+    def __init__(self, issue: SpecIssue) -> None:
+        self.issue = issue
+        super().__init__(issue.render())
+
+
 class SpecError(Exception):
     """Raised when a mesh cannot be loaded; carries every problem found."""
 

@@ -12,15 +12,13 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from model.errors import SpecIssue
+from model.errors import InputProblem, SpecIssue
 
 MAX_FILE_BYTES = 1024 * 1024  # 1 MiB: far above any spec, contract, SQL file or config
 
 
-class FileProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
+class FileProblem(InputProblem):
+    """A file that cannot be read safely (kind, size, links, encoding)."""
 
 
 def _problem(path: Path, message: str, field: str = "") -> FileProblem:

@@ -18,7 +18,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, ScalarNode
 
-from model.errors import SpecIssue
+from model.errors import InputProblem, SpecIssue
 from model.files import FileProblem, read_text
 
 MAX_VALUES = 100_000  # values a file may hold once every alias is expanded
@@ -55,10 +55,8 @@ class _StrictLoader(_BaseLoader):  # type: ignore[valid-type,misc]
         return mapping
 
 
-class YamlProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
+class YamlProblem(InputProblem):
+    """A YAML file that cannot be read as the mapping it must hold."""
 
 
 def read_yaml_mapping(path: Path, root: Path | None = None) -> dict[str, Any]:

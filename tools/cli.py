@@ -11,7 +11,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
-from model import Mesh, SpecError, SpecIssue, load_mesh
+from model import Mesh, SpecError, load_mesh
+from model.errors import InputProblem
 from tools.generated import REPO, Generated, conventions_copy, is_fresh, product_schema, write
 from tools.graph import mermaid
 
@@ -50,17 +51,17 @@ def _load(products_dir: Path) -> Mesh:
     try:
         return load_mesh(products_dir)
     except SpecError as exc:
-        for issue in exc.issues:
-            err.print(issue.render(), markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
+        _exit_invalid(exc)
 
 
 def _exit_invalid(exc: Exception) -> NoReturn:
-    """Invalid input (a SpecError, or one of the tools' problems carrying a SpecIssue):
-    every problem as `file: field: message`, exit 2. Anything else is a bug: re-raised."""
-    found = exc.issues if isinstance(exc, SpecError) else [getattr(exc, "issue", None)]
-    issues = [i for i in found if isinstance(i, SpecIssue)]
-    if not issues or len(issues) != len(found):
+    """Invalid input (a SpecError or an InputProblem): every problem as
+    `file: field: message`, exit 2. Anything else is a bug: re-raised."""
+    if isinstance(exc, SpecError):
+        issues = exc.issues
+    elif isinstance(exc, InputProblem):
+        issues = [exc.issue]
+    else:
         raise exc
     for issue in issues:
         err.print(issue.render())
@@ -240,8 +241,7 @@ def check(
         )
         results = run_checks(queries, billing, tables=port_tables(mesh, entries))
     except CheckProblem as exc:
-        err.print(exc.issue.render())
-        raise typer.Exit(EXIT_INVALID) from None
+        _exit_invalid(exc)
     for r in results:
         out.print(
             f"{'ok    ' if r.passed else 'FAILED'} {r.product}.{r.port}: {r.check}: {r.detail}"
@@ -278,8 +278,6 @@ def diff(
     enforce versioning and show who each breaking change reaches."""
     from tools.diff import render
     from tools.diff.command import run_diff
-    from tools.diff.git import GitProblem
-    from tools.diff.side import SideProblem
 
     if rules:
         out.print(render.rules_table())
@@ -304,14 +302,8 @@ def diff(
             policy_pack,
             progress=lambda m: err.print(f"… {m}", style="dim"),
         )
-    except GitProblem as exc:
-        err.print(exc.issue.render())
-        raise typer.Exit(EXIT_INVALID) from None
-    except SideProblem as exc:
-        for issue in exc.issues:
-            field = issue.field or "(file)"
-            err.print(f"{exc.side.show(issue.file)}: {field}: {issue.message}")
-        raise typer.Exit(EXIT_INVALID) from None
+    except Exception as exc:
+        _exit_invalid(exc)
     sys.stdout.write(formats[output_format](report) + "\n")
     if json_file is not None:
         json_file.write_text(json.dumps(render.to_json(report), indent=2) + "\n")

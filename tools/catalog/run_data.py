@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from model.errors import SpecIssue
+from model.errors import InputProblem, SpecIssue
 from model.files import FileProblem, read_json_object
 from model.fingerprint import mesh_digest
 from model.mesh import Mesh
@@ -19,10 +19,8 @@ REPORT = "report.json"
 DATABASE = "mesh.duckdb"
 
 
-class CatalogProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
+class CatalogProblem(InputProblem):
+    """A catalog input (the run, --out) that cannot be used."""
 
 
 @dataclass

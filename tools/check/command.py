@@ -17,7 +17,7 @@ from typing import Any
 
 from model import Mesh
 from model.contract import BigQueryField
-from model.errors import SpecIssue
+from model.errors import InputProblem, SpecIssue
 from model.files import FileProblem, read_json_object
 from model.product import TableOutput, ViewOutput
 from tools.local.checks import CheckResult
@@ -25,10 +25,8 @@ from tools.local.checks import CheckResult
 REGISTRY = "meshRegistry"
 
 
-class CheckProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
+class CheckProblem(InputProblem):
+    """A registry or credentials `datamesh check` cannot use."""
 
 
 @dataclass(frozen=True)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from model.errors import SpecIssue
+from model.errors import InputProblem, SpecIssue
 
 COMMAND_LINE = Path("command line")
 
 
-class GitProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
+class GitProblem(InputProblem):
+    """A git ref or repository the diff cannot read."""
 
 
 def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:

@@ -44,13 +44,14 @@ class Side:
             return str(path)
 
 
-class SideProblem(Exception):
-    """Invalid input on one side; issues already carry that side's paths."""
+class SideProblem(SpecError):
+    """Invalid input on one side: its problems, with the paths as the user knows them
+    (`main:products/x/product.yaml`, not the temporary folder the ref was unpacked in)."""
 
     def __init__(self, side: Side, issues: list[SpecIssue]) -> None:
-        self.side = side
-        self.issues = issues
-        super().__init__("\n".join(i.render() for i in issues))
+        super().__init__(
+            SpecIssue(Path(side.show(i.file)), i.field, i.message, i.code) for i in issues
+        )
 
 
 def load_side(

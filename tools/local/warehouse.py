@@ -22,7 +22,7 @@ from sqlglot.errors import ErrorLevel, SqlglotError
 from model import ProductBundle
 from model import conventions as conv
 from model.contract import BigQueryField
-from model.errors import SpecIssue
+from model.errors import InputProblem, SpecIssue
 from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
@@ -51,12 +51,8 @@ _DUCK = {
 }
 
 
-class LocalRunError(Exception):
+class LocalRunError(InputProblem):
     """A product cannot run locally: `file: field: message` (exit 2)."""
-
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
 
 
 def duck_type(f: BigQueryField) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.errors import SpecError, SpecIssue
+from model.errors import InputProblem, SpecError, SpecIssue
 from model.mesh import Mesh
 from model.stack_settings import StackSettings, settings_from_config
 from model.yamlfile import YamlProblem, read_yaml_mapping
@@ -22,10 +22,8 @@ from model.yamlfile import YamlProblem, read_yaml_mapping
 SECRET_PLACEHOLDER = "[secret]"
 
 
-class ConfigProblem(Exception):
-    def __init__(self, issue: SpecIssue) -> None:
-        self.issue = issue
-        super().__init__(issue.render())
+class ConfigProblem(InputProblem):
+    """A stack config that cannot be read."""
 
 
 @dataclass(frozen=True)
