@@ -46,10 +46,6 @@ class Evolution:
     changes: list[Change] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.level == "error"]
-
 
 def _version(text: str) -> tuple[int, int, int]:
     match = SEMVER.match(text)
@@ -75,6 +71,10 @@ class _Differ:
         self.base, self.head = base, head
         self.readers_elsewhere = readers_elsewhere
         self.deployers = deployers
+        self.stack_products: dict[str, set[str]] = {}
+        for pid, stacks in deployers.items():
+            for stack in stacks:
+                self.stack_products.setdefault(stack, set()).add(pid)
         self.before = Downstream(base, deployers)  # the consumers deployed today
         self.after = Downstream(head, deployers)
         self.out = Evolution()
@@ -181,7 +181,7 @@ class _Differ:
             e.consumer
             for e in self.base.downstream(pid)
             if e.output_port == port.name
-            and any(pid not in self._stack_products(s) for s in self.deployers.get(e.consumer, ()))
+            and any(pid not in self.stack_products[s] for s in self.deployers.get(e.consumer, ()))
         ]
         readers = [*elsewhere, *(f"{s}: {c}" for c in moved for s in self.deployers.get(c, ()))]
         if renamed_to is not None:
@@ -215,9 +215,6 @@ class _Differ:
                     old.path,
                 )
             )
-
-    def _stack_products(self, stack: str) -> set[str]:
-        return {pid for pid, stacks in self.deployers.items() if stack in stacks}
 
     def _port(
         self, old: ProductBundle, port: OutputPort, new: ProductBundle, new_port: OutputPort

@@ -140,8 +140,8 @@ def _undeployed_while_read(base: Side, head: Side, project_rel: Path) -> list[Pr
     """A stack stops deploying a product that another stack still reads from it
     (`data-mesh:externalProducts`): those reads break when the stack is updated."""
     out: list[Problem] = []
-    for stack, products in _stack_products(base).items():
-        dropped = products - _stack_products(head).get(stack, set())
+    for stack, products in base.stacks.items():
+        dropped = set(products) - set(head.stacks.get(stack, ()))
         for pid in sorted(dropped):
             readers = sorted(
                 reader
@@ -172,7 +172,7 @@ def _stacks_moved(base: Side, head: Side, project_rel: Path) -> tuple[list[Chang
         if after is None or after == before:
             continue
         file = head.root / project_rel / f"Pulumi.{stack}.yaml"
-        products = sorted(_stack_products(head).get(stack, set()))
+        products = sorted(head.stacks.get(stack, ()))
         detail = (
             f"stack {stack}: project {before[0]} -> {after[0]}, location {before[1]} -> "
             f"{after[1]}; products {', '.join(products)}"
@@ -189,14 +189,6 @@ def _stacks_moved(base: Side, head: Side, project_rel: Path) -> tuple[list[Chang
             )
         )
     return changes, problems
-
-
-def _stack_products(side: Side) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for pid, stacks in side.deployers.items():
-        for stack in stacks:
-            out.setdefault(stack, set()).add(pid)
-    return out
 
 
 def _ports_of(side: Side, product: str) -> set[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from model.evolution import RULES, VERSIONING, Change, Consumer
-from model.evolution.rules import BREAKING, GOVERNANCE, NON_BREAKING
+from model.evolution.rules import BREAKING, NON_BREAKING
 from tools.diff.command import DiffReport
 
 JSON_VERSION = 1
@@ -213,6 +213,3 @@ def rules_table() -> str:
     out += ["", "| versioning problem | level | meaning |", "|---|---|---|"]
     out += [f"| `{k}` | {level} | {meaning} |" for k, (level, meaning) in VERSIONING.items()]
     return "\n".join(out)
-
-
-__all__ = ["GOVERNANCE", "github", "markdown", "rules_table", "text", "to_json", "verdict"]

@@ -3,17 +3,18 @@ its stacks, the readers its stacks' registry files name, and its governance file
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, SpecError, SpecIssue
+from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, InputProblem, SpecError, SpecIssue
 from model.mesh import Mesh, load_mesh
 from model.stack_settings import PROJECT
 from program.build import REGISTRY_OUTPUT
 from tools.plan.floor import FloorProblem, is_production, production_declaration
 from tools.plan.runner import offline_registries
-from tools.plan.stack_config import ConfigProblem, load_stack_config, stack_settings
+from tools.plan.stack_config import load_stack_config, stack_settings
 
 VERSIONING_CODES = frozenset({DANGLING_PORT, MAJOR_NAME_MISMATCH})
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -26,13 +27,22 @@ class Side:
     root: Path
     mesh: Mesh | None = None  # None when only versioning problems stopped it loading
     versioning_issues: list[SpecIssue] = field(default_factory=list)
-    deployers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # product -> stacks
+    stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stack -> its products
     production: set[str] = field(default_factory=set)  # production stacks
     readers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
     placement: dict[str, tuple[str, str]] = field(default_factory=dict)  # (project, location)
     # stack -> {product it reads from another stack: that stack's name, as configured}
     external: dict[str, dict[str, str]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # governance files: path -> text
+
+    @property
+    def deployers(self) -> dict[str, tuple[str, ...]]:
+        """product -> the stacks that deploy it."""
+        out: dict[str, list[str]] = defaultdict(list)
+        for stack, products in self.stacks.items():
+            for pid in products:
+                out[pid].append(stack)
+        return {pid: tuple(stacks) for pid, stacks in out.items()}
 
     def show(self, path: Path | None) -> str:
         """A path as the user knows it: relative to the repository, with the ref."""
@@ -60,17 +70,16 @@ def load_side(
     """One side; `*_rel` are paths inside the repository (the Pulumi project may be in a
     subfolder of it)."""
     side = Side(label, root)
-    if label and not (root / products_rel).exists():  # the ref predates the mesh
-        side.mesh = Mesh(root / products_rel, {}, (), ())
-        _stacks(side, pack_rel, root / project_rel)
-        side.files = _governance_files(root, pack_rel, project_rel)
-        return side
-    try:
-        side.mesh = load_mesh(root / products_rel)
-    except SpecError as exc:
-        if not all(i.code in VERSIONING_CODES for i in exc.issues):
-            raise SideProblem(side, exc.issues) from None
-        side.versioning_issues = exc.issues
+    products = root / products_rel
+    if label and not products.exists():  # the ref predates the mesh
+        side.mesh = Mesh(products, {}, (), ())
+    else:
+        try:
+            side.mesh = load_mesh(products)
+        except SpecError as exc:
+            if not all(i.code in VERSIONING_CODES for i in exc.issues):
+                raise SideProblem(side, exc.issues) from None
+            side.versioning_issues = exc.issues
     _stacks(side, pack_rel, root / project_rel)
     side.files = _governance_files(root, pack_rel, project_rel)
     return side
@@ -81,7 +90,6 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
         declared = production_declaration(side.root / pack_rel)
     except FloorProblem as problem:
         raise SideProblem(side, problem.issues) from None
-    deployers: dict[str, list[str]] = defaultdict(list)
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sorted(project.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
@@ -99,12 +107,11 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
                     pid: ext.stack for pid, ext in settings.external_products.items()
                 }
             registries = offline_registries(config, project)
-        except ConfigProblem as problem:
+        except InputProblem as problem:
             raise SideProblem(side, [problem.issue]) from None
         except SpecError as exc:
             raise SideProblem(side, exc.issues) from None
-        for pid in products:
-            deployers[pid].append(stack)
+        side.stacks[stack] = tuple(products)
         if declared is not None and is_production(config, declared[1]):
             side.production.add(stack)
         for other, outputs in registries.items():
@@ -113,13 +120,10 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
                     who = f"{other}: {product}"
                     if who not in readers[(read["product"], read["port"])]:
                         readers[(read["product"], read["port"])].append(who)
-    side.deployers = {pid: tuple(s) for pid, s in deployers.items()}
     side.readers = {key: tuple(sorted(v)) for key, v in readers.items()}
 
 
 def _listed_products(raw: str) -> list[str]:
-    import json
-
     try:
         value = json.loads(raw)
     except json.JSONDecodeError:
