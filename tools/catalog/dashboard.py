@@ -16,7 +16,7 @@ from model.errors import SpecIssue
 from model.mesh import Mesh
 from model.product import TableOutput, ViewOutput
 from tools.catalog.run_data import CatalogProblem, RunData
-from tools.local.checks import as_principal
+from tools.local.checks import TenantReads
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse
 
 PRODUCT = "iot-analytics"
@@ -60,7 +60,8 @@ def tenant_dashboards(mesh: Mesh, run: RunData, tenants: list[str]) -> list[Tena
         products = list(run.report["products"])
         datasets = {pid: mesh[pid].spec.dataset_id for pid in mesh.products}
         runs = {pid: ProductRun(w, mesh[pid], datasets, dict(mesh.products)) for pid in products}
-        return [_one(w, mesh, runs, tenants, tenant) for tenant in tenants]
+        reads = TenantReads(w, runs, tenants)
+        return [_one(w, mesh, reads, tenant) for tenant in tenants]
     except (duckdb.Error, LocalRunError) as exc:
         raise CatalogProblem(
             SpecIssue(
@@ -84,15 +85,9 @@ def _port(mesh: Mesh, name: str) -> TableOutput | ViewOutput:
     return port
 
 
-def _one(
-    w: Warehouse,
-    mesh: Mesh,
-    runs: dict[str, ProductRun],
-    tenants: list[str],
-    tenant: str,
-) -> TenantDashboard:
-    co2_source = as_principal(w, runs, tenants, PRODUCT, _port(mesh, CO2_PORT), tenant)
-    climate_source = as_principal(w, runs, tenants, PRODUCT, _port(mesh, CLIMATE_PORT), tenant)
+def _one(w: Warehouse, mesh: Mesh, reads: TenantReads, tenant: str) -> TenantDashboard:
+    co2_source = reads.source(PRODUCT, _port(mesh, CO2_PORT), tenant)
+    climate_source = reads.source(PRODUCT, _port(mesh, CLIMATE_PORT), tenant)
     co2 = _rows(
         w,
         co2_source,

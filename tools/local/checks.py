@@ -141,45 +141,41 @@ def contract_checks(
 _COMPATIBLE = {("FLOAT64", "NUMERIC"), ("NUMERIC", "FLOAT64"), ("INT64", "FLOAT64")}
 
 
-def tenant_filtered(runs: dict[str, ProductRun]) -> dict[tuple[str, str], str]:
-    """(dataset, table) -> tenant column, for every table the run's row policies filter."""
-    out: dict[tuple[str, str], str] = {}
-    for run in runs.values():
-        for port in run.bundle.spec.output_ports:
-            if isinstance(port, TableOutput) and port.tenant_column:
-                out[(run.dataset, port.physical_name)] = port.tenant_column
-    return out
+class TenantReads:
+    """Ports as a principal reads them in BigQuery: a table through its row access
+    policy; a view over the base tables' policies (an authorized view applies them to
+    its readers); a principal named in no policy sees nothing."""
 
+    def __init__(self, w: Warehouse, runs: dict[str, ProductRun], tenants: list[str]) -> None:
+        self.w, self.runs, self.tenants = w, runs, tenants
+        # (dataset, table) -> tenant column, for every table the run's row policies filter
+        self.filtered = {
+            (run.dataset, port.physical_name): port.tenant_column
+            for run in runs.values()
+            for port in run.bundle.spec.output_ports
+            if isinstance(port, TableOutput) and port.tenant_column
+        }
 
-def as_principal(
-    w: Warehouse,
-    runs: dict[str, ProductRun],
-    tenants: list[str],
-    pid: str,
-    port: TableOutput | ViewOutput,
-    principal: str,
-) -> str:
-    """The rows of a port as `principal` reads them in BigQuery: a table through its row
-    access policy; a view over the base tables' policies (an authorized view applies
-    them to its readers); a principal without a policy sees nothing."""
-    run = runs[pid]
-    filtered = tenant_filtered(runs)
-    column = port.tenant_column
-    if isinstance(port, ViewOutput) and isinstance(run.bundle.spec.transformation, Views):
+    def source(self, pid: str, port: TableOutput | ViewOutput, principal: str) -> str:
+        """A relation (SQL) holding the rows of `port` that `principal` sees."""
+        run = self.runs[pid]
+        keeps = principal in self.tenants
+        if isinstance(port, ViewOutput) and isinstance(run.bundle.spec.transformation, Views):
 
-        def overlay(dataset: str, table: str) -> str:
-            tenant = filtered.get((dataset, table))
-            if tenant is None:
-                return f"`{dataset}.{table}`"
-            keep = f"{tenant} = '{principal}'" if principal in tenants else "FALSE"
-            return f"(SELECT * FROM `{dataset}.{table}` WHERE {keep})"
+            def overlay(dataset: str, table: str) -> str:
+                tenant = self.filtered.get((dataset, table))
+                if tenant is None:
+                    return f"`{dataset}.{table}`"
+                keep = f"{tenant} = '{principal}'" if keeps else "FALSE"
+                return f"(SELECT * FROM `{dataset}.{table}` WHERE {keep})"
 
-        as_them = ProductRun(w, run.bundle, run.datasets, run.bundles, overlay)
-        view = next(v for v in run.bundle.spec.transformation.views if v.port == port.name)
-        return f"({as_them.render(run.bundle.sql[view.sql])})"
-    rel = relation(run.dataset, port.physical_name)
-    keep = f"\"{column}\" = '{principal}'" if column and principal in tenants else "FALSE"
-    return f"(SELECT * FROM {rel} WHERE {keep})"
+            as_them = ProductRun(self.w, run.bundle, run.datasets, run.bundles, overlay)
+            view = next(v for v in run.bundle.spec.transformation.views if v.port == port.name)
+            return f"({as_them.render(run.bundle.sql[view.sql])})"
+        rel = relation(run.dataset, port.physical_name)
+        column = port.tenant_column
+        keep = f"\"{column}\" = '{principal}'" if column and keeps else "FALSE"
+        return f"(SELECT * FROM {rel} WHERE {keep})"
 
 
 def tenant_isolation(
@@ -189,6 +185,7 @@ def tenant_isolation(
     broken: set[tuple[str, str]] = frozenset(),  # type: ignore[assignment]
 ) -> list[Isolation]:
     """Every tenant principal against every port it can read (tenant-scoped ports)."""
+    reads = TenantReads(w, runs, tenants)
     results: list[Isolation] = []
     for principal in [*tenants, "(no policy)"]:
         for pid, run in runs.items():
@@ -199,7 +196,7 @@ def tenant_isolation(
                 if (pid, port.name) in broken:
                     continue
                 rel = relation(run.dataset, port.physical_name)
-                source = as_principal(w, runs, tenants, pid, port, principal)
+                source = reads.source(pid, port, principal)
                 seen = w.count(source)
                 leaked = w.count(source, f"\"{column}\" IS DISTINCT FROM '{principal}'")
                 own = w.count(rel, f"\"{column}\" = '{principal}'") if principal in tenants else 0
