@@ -24,7 +24,7 @@ from open_data_contract_standard.model import (
 )
 
 from model import identifiers as ids
-from model.errors import SpecIssue, field_path
+from model.errors import TEXT_PATH, SpecIssue, at, field_path
 from model.files import FileProblem, read_text
 from model.quality import Check, compile_checks
 from model.yamlfile import YamlProblem, parse_yaml_mapping
@@ -139,20 +139,15 @@ def load_contract(path: Path, root: Path | None = None) -> tuple[Contract | None
         text = read_text(path, root)
     except FileProblem as problem:
         return None, [problem.issue]
-    contract, problems = _contract_of_text(text)
-    issues = [SpecIssue(path, where, message) for where, message in problems]
-    return (dataclasses.replace(contract, path=path) if contract else None), issues
-
-
-_TEXT_PATH = Path("<contract>")  # stands for the file while a text is checked
+    contract, issues = _contract_of_text(text)
+    return (dataclasses.replace(contract, path=path) if contract else None), at(path, issues)
 
 
 @lru_cache(maxsize=8192)
-def _contract_of_text(text: str) -> tuple[Contract | None, tuple[tuple[str, str], ...]]:
-    """A pure function of the file's text, cached: a contract diff loads two meshes that
-    share most contracts. Problems are (field, message); the caller adds the path."""
-    contract, issues = _check_contract(_TEXT_PATH, text)
-    return contract, tuple((i.field, i.message) for i in issues)
+def _contract_of_text(text: str) -> tuple[Contract | None, tuple[SpecIssue, ...]]:
+    """A pure function of the file's text, so cached (model/errors.py: TEXT_PATH)."""
+    contract, issues = _check_contract(TEXT_PATH, text)
+    return contract, tuple(issues)
 
 
 def _check_contract(path: Path, text: str) -> tuple[Contract | None, list[SpecIssue]]:

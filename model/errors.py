@@ -49,6 +49,16 @@ class SpecError(Exception):
         super().__init__("\n".join(issue.render() for issue in self.issues))
 
 
+# Checks that depend only on a file's text are cached by text (a contract diff loads two
+# meshes sharing most files): they run against TEXT_PATH, and `at` moves their issues to
+# the file that holds the text.
+TEXT_PATH = Path("<text>")
+
+
+def at(path: Path, issues: Iterable[SpecIssue]) -> list[SpecIssue]:
+    return [dataclasses.replace(issue, file=path) for issue in issues]
+
+
 DANGLING_PORT = "dangling-port"  # an input port names a product or port that does not exist
 MAJOR_NAME_MISMATCH = "major-name-mismatch"  # a physical name names another major version
 

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from model import conventions as conv
 from model.bundle import Edge, ProductBundle
 from model.checks import check_product
-from model.errors import DANGLING_PORT, SpecError, SpecIssue, field_path
+from model.errors import DANGLING_PORT, TEXT_PATH, SpecError, SpecIssue, at, field_path
 from model.files import FileProblem, read_text
 from model.governance import check_governance
 from model.lineage import PortLineage, mesh_lineage
@@ -123,37 +123,34 @@ def load_product(path: Path) -> tuple[ProductBundle | None, list[SpecIssue]]:
         text = read_text(path, root=path.parent.parent)
     except FileProblem as problem:
         return None, [problem.issue]
-    product, problems = _product_of_text(text)
-    issues = [SpecIssue(path, field, message, code) for field, message, code in problems]
+    product, found = _product_of_text(text)
+    issues = at(path, found)
     if product is None:
         return None, issues
-    bundle, found = check_product(path, product)
-    return (None if issues else bundle), issues + found
-
-
-_TEXT_PATH = Path("<product.yaml>")  # stands for the file while a text is checked
+    bundle, checked = check_product(path, product)
+    return (None if issues else bundle), issues + checked
 
 
 @lru_cache(maxsize=8192)
-def _product_of_text(text: str) -> tuple[Product | None, tuple[tuple[str, str, str], ...]]:
-    """The spec of a product.yaml text and its problems (field, message, code): a pure
-    function of the text, cached because a contract diff loads two meshes sharing most."""
-    path = _TEXT_PATH
+def _product_of_text(text: str) -> tuple[Product | None, tuple[SpecIssue, ...]]:
+    """The spec of a product.yaml text and its problems: a pure function of the text, so
+    cached (model/errors.py: TEXT_PATH)."""
+    path = TEXT_PATH
     try:
         data = parse_yaml_mapping(path, text)
     except YamlProblem as problem:
-        return None, ((problem.issue.field, problem.issue.message, problem.issue.code),)
+        return None, (problem.issue,)
     issues = _schema_line_issues(path, text)
     try:
         product = Product.model_validate(data)
     except ValidationError as exc:
         issues += [_from_pydantic(path, err) for err in exc.errors()]
-        return None, tuple((i.field, i.message, i.code) for i in issues)
+        return None, tuple(issues)
     if product.id in RESERVED_PRODUCT_IDS:
         issues.append(SpecIssue(path, "id", f"{product.id!r} is reserved"))
     if conv.label_value(product.domain) != product.domain:
         issues.append(SpecIssue(path, "domain", "must be a valid label value"))
-    return product, tuple((i.field, i.message, i.code) for i in issues)
+    return product, tuple(issues)
 
 
 def _schema_line_issues(path: Path, text: str) -> list[SpecIssue]:
