@@ -13,7 +13,6 @@ on screen (target <= 2 s), and the size of what the page loads.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,14 +22,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 from plan_scale import generate, write_project  # noqa: E402
-
-
-def _child(code: str, cwd: Path) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(done.stdout[-2000:] + done.stderr[-2000:])
-    return time.perf_counter() - started
+from timing import timed_python  # noqa: E402
 
 
 def _browser(index: Path) -> tuple[float, float, int]:
@@ -72,12 +64,12 @@ def main() -> None:
         ids = generate(size, root)
         write_project(root, ids)
         path = f"import sys; sys.path.insert(0, {str(REPO)!r}); "
-        baseline = _child(
+        baseline = timed_python(
             path + "from pathlib import Path; from model import load_mesh; "
             "load_mesh(Path('products'))",
             root,
         )
-        build = _child(
+        build = timed_python(
             path + "from tools.cli import main; main(['catalog', '--stack', 'bench', "
             "'--out', 'site'])",
             root,

@@ -16,26 +16,17 @@ import argparse
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
 
 from plan_scale import generate  # noqa: E402
+from timing import timed_python  # noqa: E402
 
 
 def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
-
-
-def _child(code: str, cwd: Path) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if done.returncode not in (0, 1):
-        raise SystemExit(done.stderr[-2000:])
-    return elapsed
 
 
 def main() -> None:
@@ -66,8 +57,8 @@ def main() -> None:
         load = f"import sys; {path}; from pathlib import Path; from model import load_mesh; "
         load += "load_mesh(Path('products'))"
         diff = f"import sys; {path}; from tools.cli import main; main(['diff', '--base', 'main'])"
-        baseline = _child(load, root)
-        measured = _child(diff, root)
+        baseline = timed_python(load, root)
+        measured = timed_python(diff, root, ok=(0, 1))
         print(f"products: {len(ids)}")
         print(f"baseline (one cold mesh load): {baseline:.2f} s")
         print(f"datamesh diff (two versions, one contract changed): {measured:.2f} s")

@@ -19,7 +19,7 @@ from sqlglot import lineage as sqlglot_lineage
 from sqlglot.errors import SqlglotError
 
 from model.bundle import ProductBundle
-from model.contract import BigQueryField, Contract
+from model.contract import Contract
 from model.conventions import SqlSyntaxError
 from model.product import (
     DataflowFlexTemplate,
@@ -30,7 +30,6 @@ from model.sql import OWN_INPUT, PLACEHOLDER, SENTINEL_DB, SqlFile, parse_probe,
 
 INPUT = "input"  # ColumnRef.kind of a product's own input port (sheet, federated, events)
 PORT = "port"  # ColumnRef.kind of an output port (the product's own or upstream)
-_DB = SENTINEL_DB
 
 
 @dataclass(frozen=True, order=True)
@@ -62,13 +61,6 @@ class PortLineage:
         }
 
 
-def _flat(fields: tuple[BigQueryField, ...], prefix: str = "") -> dict[str, str]:
-    out: dict[str, str] = {}
-    for f in fields:
-        out[f"{prefix}{f.name}"] = f.type
-    return out
-
-
 class _Tables:
     """Sentinel table names for placeholders, and the schema sqlglot qualifies against."""
 
@@ -76,7 +68,7 @@ class _Tables:
         self.bundle = bundle
         self.ports = ports
         self.by_table: dict[str, ColumnRef] = {}
-        self.schema: dict[str, dict[str, dict[str, str]]] = {_DB: {}}
+        self.columns: dict[str, dict[str, str]] = {}  # sentinel table -> column -> type
 
     def sentinel(self, product: str, port: str) -> str:
         if product == OWN_INPUT:
@@ -84,14 +76,14 @@ class _Tables:
             self.by_table[name] = ColumnRef(INPUT, self.bundle.id, port, "")
             spec = self.bundle.spec.input_port(port)
             if isinstance(spec, GoogleSheetInput):
-                self.schema[_DB][name] = {c.name: c.type for c in spec.columns}
+                self.columns[name] = {c.name: c.type for c in spec.columns}
         else:
             name = sentinel_table(product, port)
             self.by_table[name] = ColumnRef(PORT, product, port, "")
             contract = self.ports.get((product, port))
             if contract is not None:
-                self.schema[_DB][name] = _flat(contract.fields)
-        return f"`{_DB}.{name}`"
+                self.columns[name] = {f.name: f.type for f in contract.fields}
+        return f"`{SENTINEL_DB}.{name}`"
 
 
 def _sql_lineage(
@@ -100,7 +92,7 @@ def _sql_lineage(
     tables = _Tables(bundle, ports)
     text = PLACEHOLDER.sub(lambda m: tables.sentinel(m.group(1), m.group(2)), sql.text)
     schema = tuple(
-        sorted((name, tuple(sorted(cols.items()))) for name, cols in tables.schema[_DB].items())
+        sorted((name, tuple(sorted(cols.items()))) for name, cols in tables.columns.items())
     )
     traced, problems = _trace(text, schema)
     columns: dict[str, frozenset[ColumnRef]] = {}
@@ -130,7 +122,9 @@ def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
     if len(statements) != 1:
         return (), ("must hold one query",)
     query = statements[0]  # lineage copies it; the parsed tree is shared (cached)
-    tables: dict[str, Any] = {_DB: {name: dict(cols) for name, cols in schema}} if schema else {}
+    tables: dict[str, Any] = (
+        {SENTINEL_DB: {name: dict(cols) for name, cols in schema}} if schema else {}
+    )
     names = [s.alias_or_name for s in query.selects] if isinstance(query, exp.Query) else []
     try:  # every column in one walk: qualifying the query once is most of the cost
         nodes = sqlglot_lineage.lineage(

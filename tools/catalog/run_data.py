@@ -34,13 +34,14 @@ class RunData:
     def database(self) -> Path:
         return self.folder / DATABASE
 
+    # read_run checked the types of `rows` and `freshness`
     def rows(self, product: str, port: str) -> int | None:
-        value = self.report.get("rows", {}).get(f"{product}.{port}")
-        return value if isinstance(value, int) else None
+        count: int | None = self.report["rows"].get(f"{product}.{port}")
+        return count
 
     def newest(self, product: str, port: str) -> str | None:
-        value = self.report.get("freshness", {}).get(f"{product}.{port}")
-        return value if isinstance(value, str) else None
+        newest: str | None = self.report["freshness"].get(f"{product}.{port}")
+        return newest
 
     def age_minutes(self, product: str, port: str) -> int | None:
         newest = self.newest(product, port)
