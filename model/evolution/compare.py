@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from model.bundle import ProductBundle
 from model.contract import BigQueryField, Contract
@@ -15,13 +15,23 @@ from model.quality import Check
 # (product, port, column) -> REQUIRED columns downstream that derive from it
 RequiredDownstream = Callable[[str, str, str], list[str]]
 
-_Column = tuple[str, str, str, str | None]  # type, mode, description, classification
+
+class _Column(NamedTuple):
+    type: str
+    mode: str
+    description: str
+    classification: str | None
+
+    @property
+    def shape(self) -> tuple[str, str]:
+        return self.type, self.mode
 
 
 def _flat(fields: tuple[BigQueryField, ...], prefix: str = "") -> dict[str, _Column]:
+    """Every column by path (`a`, `a.b` for a record's field)."""
     out: dict[str, _Column] = {}
     for f in fields:
-        out[prefix + f.name] = (f.type, f.mode, f.description, f.classification)
+        out[prefix + f.name] = _Column(f.type, f.mode, f.description, f.classification)
         out.update(_flat(f.fields, f"{prefix}{f.name}."))
     return out
 
@@ -47,24 +57,22 @@ def compare_columns(
     out: list[Change] = []
 
     for gone in sorted(removed):  # a rename: one added column with the same shape
-        twins = [a for a in sorted(added) if new[a][:2] == old[gone][:2]]
-        same_doc = [a for a in twins if new[a][2] == old[gone][2]]
+        twins = [a for a in sorted(added) if new[a].shape == old[gone].shape]
+        same_doc = [a for a in twins if new[a].description == old[gone].description]
         pick = same_doc[0] if len(same_doc) == 1 else twins[0] if len(twins) == 1 else None
-        if pick is not None and len([r for r in removed if old[r][:2] == new[pick][:2]]) == 1:
+        if pick is not None and [r for r in removed if old[r].shape == new[pick].shape] == [gone]:
             added.discard(pick)
             out.append(Change("column-renamed", product, port.name, gone, f"renamed to {pick}", f))
         else:
             out.append(Change("column-removed", product, port.name, gone, "", f))
     for new_col in sorted(added):
-        required = new[new_col][1] == "REQUIRED"
+        column = new[new_col]
         rule = (
             "required-column-added"
-            if required and isinstance(port, TableOutput) and "." not in new_col
+            if column.mode == "REQUIRED" and isinstance(port, TableOutput) and "." not in new_col
             else "column-added"
         )
-        out.append(
-            Change(rule, product, port.name, new_col, f"{new[new_col][0]} {new[new_col][1]}", f)
-        )
+        out.append(Change(rule, product, port.name, new_col, f"{column.type} {column.mode}", f))
 
     for col in sorted(set(old) & set(new)):
         (t0, m0, d0, c0), (t1, m1, d1, c1) = old[col], new[col]
