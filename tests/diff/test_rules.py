@@ -681,3 +681,16 @@ def test_a_base_before_the_mesh(repo: Path, run_diff: Run) -> None:
         "iot-metadata",
         "iot-telemetry",
     }
+
+
+def test_pull_request_formats(repo: Path, run_diff: Run) -> None:
+    _drop_unit(repo)
+    code, out, _, _ = run_diff("--format", "github")
+    assert code == 1
+    assert f"::error file={METRICS},title=datamesh diff%3A breaking-change-in-place::" in out
+    warning = next(line for line in out.splitlines() if "breaking%3A column-removed" in line)
+    assert "iot-analytics reads the port; none of its outputs use the change" in warning
+    code, out, _, _ = run_diff("--format", "markdown")
+    assert code == 1
+    assert out.startswith("### Data contract diff `main` → `working tree`")
+    assert "- `column-removed` **iot-telemetry.metrics.unit**" in out

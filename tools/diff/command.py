@@ -15,7 +15,7 @@ from model.evolution.rules import GOVERNANCE, RULES
 from model.mesh import load_product
 from tools.diff.git import COMMAND_LINE, GitProblem, repo_root, resolve, unpack
 from tools.diff.governance import Approval, approvals, governance_changes
-from tools.diff.side import Side, SideProblem, load_side
+from tools.diff.side import Side, SideProblem, load_side, locate
 
 WORKING_TREE = "working tree"
 
@@ -36,13 +36,14 @@ class DiffReport:
         return [p for p in self.problems if p.level == "error"]
 
     def show(self, path: Path | None) -> str:
-        """A file as the user knows it, from whichever side holds it."""
-        if path is None:
-            return ""
-        for side in (self.head_side, self.base_side):
-            if path.is_relative_to(side.root):
-                return side.show(path)
-        return str(path)
+        """A file as the user knows it (`main:products/...` for the base's)."""
+        found = locate(path, self.head_side, self.base_side)
+        return found[0].label + found[1] if found else str(path or "")
+
+    def repo_path(self, path: Path | None) -> str:
+        """A file's path in the repository, whichever side holds it."""
+        found = locate(path, self.head_side, self.base_side)
+        return found[1] if found else str(path or "")
 
 
 def _relative(folder: Path, root: Path, option: str) -> Path:

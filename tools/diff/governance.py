@@ -11,7 +11,7 @@ from codeowners import CodeOwners
 
 from model.evolution import Change
 from model.yamlfile import YamlProblem, parse_yaml_mapping
-from tools.diff.side import CODEOWNERS_PLACES, Side
+from tools.diff.side import CODEOWNERS_PLACES, Side, locate
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,7 @@ def approvals(base: Side, head: Side, changes: list[Change]) -> list[Approval]:
     owners = CodeOwners(text)
     out: list[Approval] = []
     for change in changes:
-        if change.file is None:
-            continue
-        root = head.root if change.file.is_relative_to(head.root) else base.root
-        path = change.file.relative_to(root).as_posix()
-        out.append(Approval(change, tuple(owner for _, owner in owners.of(path))))
+        found = locate(change.file, head, base)
+        if found is not None:
+            out.append(Approval(change, tuple(owner for _, owner in owners.of(found[1]))))
     return out

@@ -19,6 +19,13 @@ def _consumer(c: Consumer) -> str:
     return f"{c.product}.{c.port}: {', '.join(c.columns)}{where}"
 
 
+def _reach(c: Change) -> list[str]:
+    """The blast radius of a breaking change, one line per reader."""
+    lines = [f"affects {_consumer(x)}" for x in c.affected]
+    lines += [f"read by {x} (registry)" for x in c.readers_elsewhere]
+    return lines or ["no consumer product reads it"]
+
+
 def _line(r: DiffReport, c: Change) -> str:
     subject = c.subject or r.show(c.file)
     return f"{c.rule}: {subject}" + (f" ({c.detail})" if c.detail else "")
@@ -28,11 +35,9 @@ def verdict(r: DiffReport) -> str:
     breaking = [c for c in r.changes if c.category == BREAKING]
     if r.errors:
         return f"BLOCKED: {len(r.errors)} versioning error(s), {len(breaking)} breaking change(s)"
-    return (
-        f"OK: no versioning error ({len(breaking)} breaking change(s) allowed, see above)"
-        if (breaking)
-        else "OK: no breaking change"
-    )
+    if breaking:  # on 0.x contracts, which promise nothing yet
+        return f"OK: no versioning error ({len(breaking)} breaking change(s) allowed, see above)"
+    return "OK: no breaking change"
 
 
 def text(r: DiffReport) -> str:
@@ -52,12 +57,7 @@ def text(r: DiffReport) -> str:
         for c in items:
             out.append(f"  {_line(r, c)}  [{r.show(c.file)}]")
             if category == BREAKING:
-                for consumer in c.affected:
-                    out.append(f"      affects {_consumer(consumer)}")
-                for reader in c.readers_elsewhere:
-                    out.append(f"      read by {reader} (registry)")
-                if not c.affected and not c.readers_elsewhere:
-                    out.append("      no consumer product reads it")
+                out += [f"      {line}" for line in _reach(c)]
     if r.approvals:
         out.append("\nGovernance changes (need approval):")
         for a in r.approvals:
@@ -89,10 +89,7 @@ def markdown(r: DiffReport) -> str:
             out.append(
                 f"- `{c.rule}` **{_cell(c.subject)}** {_cell(c.detail)} (`{r.show(c.file)}`)"
             )
-            out += [f"  - affects {_cell(_consumer(x))}" for x in c.affected]
-            out += [f"  - read by {_cell(x)} (registry)" for x in c.readers_elsewhere]
-            if not c.affected and not c.readers_elsewhere:
-                out.append("  - no consumer product reads it")
+            out += [f"  - {_cell(line)}" for line in _reach(c)]
         out.append("")
     if r.approvals:
         out += ["#### Governance changes", "", "| change | file | approvers |", "|---|---|---|"]
@@ -122,34 +119,25 @@ def github(r: DiffReport) -> str:
     lines: list[str] = []
 
     def emit(level: str, file: str, title: str, message: str) -> None:
-        props = (
-            f"file={_escape(file, True)},title={_escape(title, True)}"
-            if file
-            else (f"title={_escape(title, True)}")
-        )
+        props = (f"file={_escape(file, True)}," if file else "") + f"title={_escape(title, True)}"
         lines.append(f"::{level} {props}::{_escape(message)}")
 
     for p in r.problems:
-        emit(p.level, _repo_path(r, p.file), f"datamesh diff: {p.rule}", p.message)
+        emit(p.level, r.repo_path(p.file), f"datamesh diff: {p.rule}", p.message)
     for c in r.changes:
         if c.category == BREAKING:
-            reach = "; ".join(_consumer(x) for x in c.affected) or "no consumer product reads it"
-            emit("warning", _repo_path(r, c.file), f"breaking: {c.rule}", f"{_line(r, c)}: {reach}")
+            reach = "; ".join(_reach(c))
+            emit("warning", r.repo_path(c.file), f"breaking: {c.rule}", f"{_line(r, c)}: {reach}")
     for a in r.approvals:
         owners = ", ".join(a.owners) or "no CODEOWNERS entry"
         emit(
             "notice",
-            _repo_path(r, a.change.file),
+            r.repo_path(a.change.file),
             f"governance: {a.change.rule}",
             f"{_line(r, a.change)}; approvers: {owners}",
         )
     lines.append(verdict(r))
     return "\n".join(lines)
-
-
-def _repo_path(r: DiffReport, path: Any) -> str:
-    shown = r.show(path)
-    return shown.split(":", 1)[1] if ":" in shown and not shown.startswith("/") else shown
 
 
 def to_json(r: DiffReport) -> dict[str, Any]:

@@ -46,12 +46,16 @@ class Side:
 
     def show(self, path: Path | None) -> str:
         """A path as the user knows it: relative to the repository, with the ref."""
-        if path is None:
-            return ""
-        try:
-            return self.label + path.relative_to(self.root).as_posix()
-        except ValueError:
-            return str(path)
+        found = locate(path, self)
+        return found[0].label + found[1] if found else str(path or "")
+
+
+def locate(path: Path | None, *sides: Side) -> tuple[Side, str] | None:
+    """The side whose tree holds `path`, and the path inside the repository."""
+    for side in sides:
+        if path is not None and path.is_relative_to(side.root):
+            return side, path.relative_to(side.root).as_posix()
+    return None
 
 
 class SideProblem(SpecError):
