@@ -4,7 +4,8 @@ this stack deploys, export the mesh registry."""
 import pulumi
 import pulumi_gcp as gcp
 
-from program.build import REGISTRY_OUTPUT, build_mesh
+from model.conventions import REGISTRY_OUTPUT
+from program.build import build_mesh
 from program.stack import federated_credentials, read_stack, template_metadata
 
 settings, mesh = read_stack()

@@ -12,10 +12,9 @@ import pulumi
 from components.data_product import DataProduct, DataProductArgs
 from components.references import PortReference, registry_port
 from model import Mesh
+from model.conventions import REGISTRY_OUTPUT
 from model.governance import port_facts
 from model.stack_settings import StackSettings
-
-REGISTRY_OUTPUT = "meshRegistry"
 
 
 def _entry(registry: Any, product: str, stack: str) -> Any:

@@ -224,13 +224,8 @@ def check(
     ] = None,
 ) -> None:
     """Run the contracts' checks against a deployed stack's BigQuery tables."""
-    from tools.check.command import (
-        CheckProblem,
-        port_queries,
-        port_tables,
-        read_registry,
-        run_checks,
-    )
+    from tools.check.command import port_queries, port_tables, run_checks
+    from tools.registry import read_registry
 
     mesh = _load(products_dir)
     try:
@@ -240,7 +235,7 @@ def check(
             (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
         )
         results = run_checks(queries, billing, tables=port_tables(mesh, entries))
-    except CheckProblem as exc:
+    except InputProblem as exc:
         _exit_invalid(exc)
     for r in results:
         out.print(

@@ -98,6 +98,10 @@ def mesh_labels(
 
 # ---- names -------------------------------------------------------------------------
 
+# The stack output a mesh stack exports its registry under: what other stacks read
+# through a StackReference, and what `pulumi stack output --json` files hold.
+REGISTRY_OUTPUT = "meshRegistry"
+
 # Product ids, port names, domains and teams: they end up in label values,
 # service account ids and Dataplex ids.
 SLUG = re.compile(r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")

@@ -18,11 +18,8 @@ from typing import Any
 from model import Mesh
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
-from model.files import FileProblem, read_json_object
 from model.product import TableOutput, ViewOutput
 from tools.local.checks import CheckResult
-
-REGISTRY = "meshRegistry"
 
 
 class CheckProblem(InputProblem):
@@ -36,17 +33,6 @@ class PortQuery:
     check: str
     description: str
     sql: str  # BigQuery SQL returning one row (passed, value)
-
-
-def read_registry(path: Path) -> dict[str, Any]:
-    try:
-        outputs = read_json_object(path)
-    except FileProblem as problem:
-        raise CheckProblem(problem.issue) from None
-    registry = outputs.get(REGISTRY)
-    if not isinstance(registry, dict):
-        raise CheckProblem(SpecIssue(path, REGISTRY, "missing: the file holds no mesh registry"))
-    return registry
 
 
 def port_queries(mesh: Mesh, registry: dict[str, Any]) -> list[PortQuery]:

@@ -8,10 +8,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from model.conventions import REGISTRY_OUTPUT
 from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, InputProblem, SpecError, SpecIssue
 from model.mesh import Mesh, load_mesh
 from model.stack_settings import PROJECT
-from program.build import REGISTRY_OUTPUT
 from tools.plan.floor import FloorProblem, is_production, production_declaration
 from tools.plan.runner import offline_registries
 from tools.plan.stack_config import load_stack_config, stack_settings

@@ -30,8 +30,7 @@ from tools.plan.stack_config import (
     StackConfig,
     load_stack_config,
 )
-
-REGISTRY_OUTPUT = "meshRegistry"
+from tools.registry import registry_problem
 
 
 class ProgramError(Exception):
@@ -234,42 +233,11 @@ def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapp
                     f"{file}: {problem.issue.message}",
                 )
             ) from None
-        issue = _registry_shape(path, outputs)
+        issue = registry_problem(path, outputs)
         if issue is not None:
             raise ConfigProblem(issue)
         out[str(stack)] = outputs
     return out
-
-
-_PORT_KEYS = ("project", "datasetId", "resourceId")
-
-
-def _registry_shape(path: Path, outputs: Mapping[str, Any]) -> SpecIssue | None:
-    """A registry file is what `pulumi stack output --json` prints for a mesh stack."""
-    registry = outputs.get(REGISTRY_OUTPUT)
-    if not isinstance(registry, dict):
-        return SpecIssue(path, REGISTRY_OUTPUT, "missing: the file holds no mesh registry")
-    for product, entry in registry.items():
-        where = f"{REGISTRY_OUTPUT}.{product}"
-        ports = entry.get("outputPorts") if isinstance(entry, dict) else None
-        if not isinstance(ports, dict):
-            return SpecIssue(path, f"{where}.outputPorts", "must map port names to ports")
-        for port, value in ports.items():
-            if not isinstance(value, dict):
-                return SpecIssue(path, f"{where}.outputPorts.{port}", "must be an object")
-            for key in _PORT_KEYS:
-                if not isinstance(value.get(key), str) or not value.get(key):
-                    return SpecIssue(path, f"{where}.outputPorts.{port}.{key}", "must be text")
-        reads = entry.get("inputPorts", {})  # older registries do not list them
-        if not isinstance(reads, dict):
-            return SpecIssue(path, f"{where}.inputPorts", "must map input port names to ports")
-        for name, value in reads.items():
-            if not (
-                isinstance(value, dict)
-                and all(isinstance(value.get(k), str) and value.get(k) for k in ("product", "port"))
-            ):
-                return SpecIssue(path, f"{where}.inputPorts.{name}", "must be {product, port}")
-    return None
 
 
 def plan_with_references(
