@@ -6,12 +6,10 @@ import shutil
 from pathlib import Path
 
 from model.errors import SpecIssue
-from model.mesh import load_mesh
-from model.stack_settings import PROJECT
 from tools.catalog import site as site_pages
 from tools.catalog.context import Site
 from tools.catalog.run_data import CatalogProblem, read_run
-from tools.plan.stack_config import load_stack_config, stack_settings
+from tools.plan.stack_config import load_stack
 
 COMMAND_LINE = Path("command line")
 
@@ -23,12 +21,7 @@ def build_catalog(
     before every input has been checked."""
     if out.exists() and not out.is_dir():
         raise CatalogProblem(SpecIssue(COMMAND_LINE, "--out", f"{out} is a file, not a folder"))
-    config = load_stack_config(project_dir, stack)
-    folder = products_dir or project_dir / str(
-        config.values.get(f"{PROJECT}:productsDir", "products")
-    )
-    mesh = load_mesh(folder)
-    settings = stack_settings(config, mesh)
+    _, mesh, settings = load_stack(project_dir, stack, products_dir)
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
     site = Site(mesh, settings, stack, run, products)

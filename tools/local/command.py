@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from model import Mesh, load_mesh
+from model import Mesh
 from model.fingerprint import mesh_digest
 from model.product import DataflowFlexTemplate, GoogleSheetInput, TableOutput
-from model.stack_settings import PROJECT
 from tools.local.checks import (
     CheckResult,
     Isolation,
@@ -24,7 +23,7 @@ from tools.local.checks import (
 )
 from tools.local.sources import Sources, generate
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
-from tools.plan.stack_config import load_stack_config, stack_settings
+from tools.plan.stack_config import load_stack
 
 REPORT_VERSION = 2  # 2: meshDigest and freshness
 
@@ -95,12 +94,7 @@ def run_local(
 ) -> LocalReport:
     """Build `out/mesh.duckdb` for `stack` and check it (raises SpecError, ConfigProblem,
     LocalRunError on bad input)."""
-    config = load_stack_config(project_dir, stack)
-    folder = products_dir or project_dir / str(
-        config.values.get(f"{PROJECT}:productsDir", "products")
-    )
-    mesh: Mesh = load_mesh(folder)
-    settings = stack_settings(config, mesh)
+    _, mesh, settings = load_stack(project_dir, stack, products_dir)
     tenants = [t.id for t in settings.tenants]
     report = LocalReport(stack, "", days, devices, seed)
     started = time.perf_counter()

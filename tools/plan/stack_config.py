@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import InputProblem, SpecError, SpecIssue
-from model.mesh import Mesh
-from model.stack_settings import StackSettings, settings_from_config
+from model.mesh import Mesh, load_mesh
+from model.stack_settings import PROJECT, StackSettings, settings_from_config
 from model.yamlfile import YamlProblem, read_yaml_mapping
 
 SECRET_PLACEHOLDER = "[secret]"
@@ -129,3 +129,16 @@ def stack_settings(config: StackConfig, mesh: Mesh) -> StackSettings:
     if settings is None:
         raise SpecError(issues)
     return settings
+
+
+def load_stack(
+    project_dir: Path, stack: str, products_dir: Path | None = None
+) -> tuple[StackConfig, Mesh, StackSettings]:
+    """A stack's config, the mesh its products come from (`--products-dir`, else the
+    config's `data-mesh:productsDir`, else `products`) and its validated settings."""
+    config = load_stack_config(project_dir, stack)
+    folder = products_dir or project_dir / str(
+        config.values.get(f"{PROJECT}:productsDir", "products")
+    )
+    mesh = load_mesh(folder)
+    return config, mesh, stack_settings(config, mesh)
