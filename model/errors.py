@@ -49,6 +49,9 @@ class SpecError(Exception):
         super().__init__("\n".join(issue.render() for issue in self.issues))
 
 
+# The "file" of a problem with a command-line option: `command line: --out: ...`.
+COMMAND_LINE = Path("command line")
+
 # Checks that depend only on a file's text are cached by text (a contract diff loads two
 # meshes sharing most files): they run against TEXT_PATH, and `at` moves their issues to
 # the file that holds the text.

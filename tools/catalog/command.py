@@ -5,13 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from model.errors import SpecIssue
+from model.errors import COMMAND_LINE, SpecIssue
 from tools.catalog import site as site_pages
 from tools.catalog.context import Site
 from tools.catalog.run_data import CatalogProblem, read_run
 from tools.plan.stack_config import load_stack
-
-COMMAND_LINE = Path("command line")
 
 
 def build_catalog(

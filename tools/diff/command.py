@@ -9,11 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, SpecIssue
+from model.errors import COMMAND_LINE, DANGLING_PORT, MAJOR_NAME_MISMATCH, SpecIssue
 from model.evolution import Change, Problem, diff_meshes
 from model.evolution.rules import GOVERNANCE, RULES
 from model.mesh import load_product
-from tools.diff.git import COMMAND_LINE, GitProblem, repo_root, resolve, unpack
+from tools.diff.git import GitProblem, repo_root, resolve, unpack
 from tools.diff.governance import Approval, approvals, governance_changes
 from tools.diff.side import Side, SideProblem, load_side, locate
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from model.errors import InputProblem, SpecIssue
-
-COMMAND_LINE = Path("command line")
+from model.errors import COMMAND_LINE, InputProblem, SpecIssue
 
 
 class GitProblem(InputProblem):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.errors import InputProblem, SpecError, SpecIssue
+from model.errors import COMMAND_LINE, InputProblem, SpecError, SpecIssue
 from model.mesh import Mesh, load_mesh
 from model.stack_settings import PROJECT, StackSettings, settings_from_config
 from model.yamlfile import YamlProblem, read_yaml_mapping
@@ -63,7 +63,6 @@ def _as_engine_string(value: Any) -> str:
 
 
 STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-COMMAND_LINE = Path("command line")
 
 
 def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
