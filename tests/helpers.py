@@ -20,3 +20,14 @@ def edit_yaml(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     change(data)
     head = SCHEMA_LINE if text.startswith("# yaml-language-server") else ""
     path.write_text(head + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def replace_in(rel: str, old: str, new: str, count: int = -1) -> Callable[[Path], None]:
+    """An edit of the file `rel` below a root: `old` (which must be there) becomes `new`."""
+
+    def apply(root: Path) -> None:
+        text = (root / rel).read_text()
+        assert old in text, (rel, old)
+        (root / rel).write_text(text.replace(old, new, count))
+
+    return apply

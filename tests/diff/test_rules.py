@@ -12,7 +12,7 @@ import pytest
 
 from model.evolution import RULES
 from tests.diff.conftest import Run, commit
-from tests.helpers import REPO, edit_yaml
+from tests.helpers import REPO, edit_yaml, replace_in
 
 T = "products/iot-telemetry"
 A = "products/iot-analytics"
@@ -56,13 +56,7 @@ def spec(rel: str, change: Callable[[dict[str, Any]], None]) -> Edit:
 
 
 def text(rel: str, old: str, new: str) -> Edit:
-    def edit(repo: Path) -> None:
-        path = repo / rel
-        content = path.read_text()
-        assert old in content, (rel, old)
-        path.write_text(content.replace(old, new, 1))
-
-    return edit
+    return replace_in(rel, old, new, count=1)
 
 
 def _rename_column(d: dict[str, Any]) -> None:

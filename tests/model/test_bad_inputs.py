@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import REPO
+from tests.helpers import REPO, replace_in
 from tools.cli import app, main
 
 # Stated bounds (README, "Limits on input"): a rejected input costs at most this.
@@ -50,15 +50,6 @@ def project(tmp_path: Path) -> Path:
 
 def _append(rel: str, text: str) -> Callable[[Path], None]:
     return lambda root: (root / rel).write_text((root / rel).read_text() + text)
-
-
-def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        text = (root / rel).read_text()
-        assert old in text, (rel, old)
-        (root / rel).write_text(text.replace(old, new))
-
-    return apply
 
 
 def _write(rel: str, data: str | bytes) -> Callable[[Path], None]:
@@ -147,7 +138,7 @@ CASES = [
     Case(
         "date-where-text",
         "yaml",
-        _replace(TELEMETRY, "domain: iot", "domain: 2024-01-01"),
+        replace_in(TELEMETRY, "domain: iot", "domain: 2024-01-01"),
         TELEMETRY,
         "domain",
         "is not valid",
@@ -155,7 +146,7 @@ CASES = [
     Case(
         "number-where-text",
         "yaml",
-        _replace(TELEMETRY, "domain: iot", "domain: 42"),
+        replace_in(TELEMETRY, "domain: iot", "domain: 42"),
         TELEMETRY,
         "domain",
         "must be text",
@@ -180,7 +171,7 @@ CASES = [
     Case(
         "missing-kind",
         "schema",
-        _replace(TELEMETRY, "kind: dataflow-flex-template", "pipeline_kind: x"),
+        replace_in(TELEMETRY, "kind: dataflow-flex-template", "pipeline_kind: x"),
         TELEMETRY,
         "transformation",
         "needs a `kind`",
@@ -188,7 +179,7 @@ CASES = [
     Case(
         "owner-not-mapping",
         "schema",
-        _replace(TELEMETRY, "owner:", "owner: nobody\nx_owner:"),
+        replace_in(TELEMETRY, "owner:", "owner: nobody\nx_owner:"),
         TELEMETRY,
         "owner",
         "must be a mapping",
@@ -197,7 +188,7 @@ CASES = [
     Case(
         "contract-date-accepted-then-bad-type",
         "contracts",
-        _replace(METRICS, "logicalType: timestamp", "logicalType: datetime"),
+        replace_in(METRICS, "logicalType: timestamp", "logicalType: datetime"),
         METRICS,
         "schema[0].properties[2].logicalType",
         "is not one of",
@@ -214,7 +205,7 @@ CASES = [
     Case(
         "view-reads-itself",
         "sql",
-        _replace(
+        replace_in(
             ANALYTICS_SQL,
             "LEFT JOIN {{ iot-metadata.devices }}",
             "LEFT JOIN {{ iot-analytics.climate-daily }}",
@@ -236,7 +227,7 @@ CASES = [
     Case(
         "not-a-location",
         "stack",
-        _replace(STACK, "data-mesh:location: europe-west1", "data-mesh:location: europe-west99"),
+        replace_in(STACK, "data-mesh:location: europe-west1", "data-mesh:location: europe-west99"),
         STACK,
         "data-mesh:location",
         "is not a BigQuery location",
@@ -245,7 +236,7 @@ CASES = [
     Case(
         "not-a-region",
         "stack",
-        _replace(STACK, "gcp:region: europe-west1", "gcp:region: mars-north1"),
+        replace_in(STACK, "gcp:region: europe-west1", "gcp:region: mars-north1"),
         STACK,
         "gcp:region",
         "is not a Google Cloud region",
@@ -269,7 +260,7 @@ CASES = [
     Case(
         "external-stack-without-config",
         "stack",
-        _replace(STACK, "example-org/data-mesh/crm-prod", "example-org/data-mesh/crm-test"),
+        replace_in(STACK, "example-org/data-mesh/crm-prod", "example-org/data-mesh/crm-test"),
         STACK,
         "data-mesh:externalProducts.customers.stack",
         "names stack 'crm-test': Pulumi.crm-test.yaml: (file): stack 'crm-test' has no config",
@@ -292,7 +283,7 @@ CASES = [
     Case(
         "credentials-shape",
         "stack",
-        _replace("Pulumi.crm-prod.yaml", "username: bq_federated_reader", "user: x"),
+        replace_in("Pulumi.crm-prod.yaml", "username: bq_federated_reader", "user: x"),
         "Pulumi.crm-prod.yaml",
         "data-mesh:federatedCredentials.customers/crm-db.username",
         "is required",
@@ -566,7 +557,7 @@ def test_a_bug_is_exit_3_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: 
 
 
 def test_markup_in_user_text_is_printed_as_written(project: Path) -> None:
-    _replace(STACK, "data-mesh:teams:", "data-mesh:key:")(project)
+    replace_in(STACK, "data-mesh:teams:", "data-mesh:key:")(project)
     with pytest.raises(SystemExit):
         _main_in(
             project,

@@ -10,22 +10,13 @@ import pytest
 from typer.testing import CliRunner
 
 from model import load_mesh
-from tests.helpers import edit_yaml
+from tests.helpers import edit_yaml, replace_in
 from tools.cli import app
 
 ANALYTICS = "iot-analytics/product.yaml"
 CLIMATE_SQL = "iot-analytics/sql/climate_daily.sql"
 CLIMATE_CONTRACT = "iot-analytics/contracts/climate-daily.odcs.yaml"
 TELEMETRY = "iot-telemetry/product.yaml"
-
-
-def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        text = (root / rel).read_text()
-        assert old in text, (rel, old)
-        (root / rel).write_text(text.replace(old, new))
-
-    return apply
 
 
 def _climate_port(change: Callable[[dict], None]) -> Callable[[Path], None]:  # type: ignore[type-arg]
@@ -43,12 +34,12 @@ def _also(*steps: Callable[[Path], None]) -> Callable[[Path], None]:
 def _pii_column(classification: str, declassify: bool) -> Callable[[Path], None]:
     """climate-daily serves the tenant's contact e-mail (pii upstream)."""
     steps = [
-        _replace(
+        replace_in(
             CLIMATE_SQL,
             "  cu.name AS tenant_name,",
             "  cu.name AS tenant_name,\n  ANY_VALUE(cu.contact_email) AS contact,",
         ),
-        _replace(
+        replace_in(
             CLIMATE_CONTRACT,
             "      - {name: building,",
             "      - {name: contact, logicalType: string, classification: "
@@ -69,13 +60,13 @@ HARMFUL = [
     ),
     (
         "constant-tenant",
-        _replace(CLIMATE_SQL, "  m.tenant_id,\n", "  'acme' AS tenant_id,\n"),
+        replace_in(CLIMATE_SQL, "  m.tenant_id,\n", "  'acme' AS tenant_id,\n"),
         "output_ports[1].tenant_column",
         "is a constant",
     ),
     (
         "other-column-as-tenant",
-        _replace(CLIMATE_SQL, "  m.tenant_id,\n", "  m.device_id AS tenant_id,\n"),
+        replace_in(CLIMATE_SQL, "  m.tenant_id,\n", "  m.device_id AS tenant_id,\n"),
         "output_ports[1].tenant_column",
         "derives from iot-telemetry.metrics.device_id",
     ),
@@ -95,7 +86,7 @@ HARMFUL = [
     ),
     (
         "sql-external-query-outside-a-port",
-        _replace(
+        replace_in(
             CLIMATE_SQL,
             "LEFT JOIN {{ customers.customers }} AS cu",
             'LEFT JOIN EXTERNAL_QUERY("p.eu.crm", "SELECT 1 AS customer_id") AS cu',
@@ -105,7 +96,7 @@ HARMFUL = [
     ),
     (
         "sql-table-function",
-        _replace(
+        replace_in(
             CLIMATE_SQL,
             "LEFT JOIN {{ customers.customers }} AS cu",
             "LEFT JOIN shared.customers_tvf(1) AS cu",
@@ -115,7 +106,7 @@ HARMFUL = [
     ),
     (
         "pipeline-parameter-overrides-identity",
-        _replace(
+        replace_in(
             TELEMETRY,
             '    tenant_refresh_minutes: "15"\n',
             '    tenant_refresh_minutes: "15"\n'
@@ -126,13 +117,13 @@ HARMFUL = [
     ),
     (
         "pipeline-lineage-missing",
-        _replace(TELEMETRY, "    ingested_at: []\n", ""),
+        replace_in(TELEMETRY, "    ingested_at: []\n", ""),
         "transformation.lineage",
         "declare where ingested_at",
     ),
     (
         "pipeline-lineage-unknown-column",
-        _replace(
+        replace_in(
             TELEMETRY, "tenant_id: [device-tenants.tenant_id]", "tenant_id: [device-tenants.owner]"
         ),
         "transformation.lineage.tenant_id[0]",
@@ -170,7 +161,7 @@ NEAR_MISSES = [
     ("pii-declassified-with-reason", _pii_column("internal", declassify=True)),
     (
         "tenant-column-renamed-in-sql",
-        _replace(CLIMATE_SQL, "  m.tenant_id,\n", "  m.tenant_id AS tenant_id,\n"),
+        replace_in(CLIMATE_SQL, "  m.tenant_id,\n", "  m.tenant_id AS tenant_id,\n"),
     ),
 ]
 
