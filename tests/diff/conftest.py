@@ -42,6 +42,27 @@ def make_repo(target: Path) -> Path:
     return target
 
 
+def deployed_reader(repo: Path, stack: str, product: str, reads: tuple[str, str]) -> None:
+    """Another stack's `product`, deployed from another repository, reads `reads`: its
+    registry file, listed by iot-dev's data-mesh:offlineRegistries."""
+    name = stack.rsplit("/", 1)[-1]
+    registry = {
+        "meshRegistry": {
+            product: {
+                "outputPorts": {},
+                "inputPorts": {"in": {"product": reads[0], "port": reads[1]}},
+            }
+        }
+    }
+    (repo / "registries").mkdir(exist_ok=True)
+    (repo / "registries" / f"{name}.json").write_text(json.dumps(registry))
+    config = repo / "Pulumi.iot-dev.yaml"
+    config.write_text(
+        config.read_text()
+        + f"  data-mesh:offlineRegistries:\n    {stack}: registries/{name}.json\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def shared_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return make_repo(tmp_path_factory.mktemp("diff") / "repo")

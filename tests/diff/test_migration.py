@@ -3,12 +3,11 @@ blast radius of a column removal reaches through two levels of views."""
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.diff.conftest import Run, commit
+from tests.diff.conftest import Run, commit, deployed_reader
 from tests.helpers import SCHEMA_LINE, edit_yaml
 
 A = "products/iot-analytics"
@@ -201,21 +200,11 @@ def test_removing_a_port_a_registry_reader_reads(repo: Path, run_diff: Run) -> N
     """A product deployed from another repository reads co2-per-room-hourly: its stack's
     registry file (data-mesh:offlineRegistries) says so, and the port cannot go."""
     _add_v2(repo)
-    registry = {
-        "meshRegistry": {
-            "dashboards": {
-                "outputPorts": {},
-                "inputPorts": {"co2": {"product": "iot-analytics", "port": "co2-per-room-hourly"}},
-            }
-        }
-    }
-    (repo / "registries").mkdir()
-    (repo / "registries/bi-prod.json").write_text(json.dumps(registry))
-    path = repo / "Pulumi.iot-dev.yaml"
-    path.write_text(
-        path.read_text()
-        + "  data-mesh:offlineRegistries:\n"
-        + "    example-org/data-mesh/bi-prod: registries/bi-prod.json\n"
+    deployed_reader(
+        repo,
+        "example-org/data-mesh/bi-prod",
+        "dashboards",
+        ("iot-analytics", "co2-per-room-hourly"),
     )
     base = commit(repo, "v2 beside v1; bi-prod reads v1")
     _remove_v1(repo)

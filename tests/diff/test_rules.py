@@ -3,7 +3,6 @@ working tree against `main`, the rule it must raise, and the exit code."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import pytest
 
 from model.evolution import RULES
-from tests.diff.conftest import Run, commit
+from tests.diff.conftest import Run, commit, deployed_reader
 from tests.helpers import REPO, edit_yaml, replace_in
 
 T = "products/iot-telemetry"
@@ -533,19 +532,7 @@ def test_partition_filter_required(repo: Path, run_diff: Run) -> None:
 
 def test_removed_port_rule_names_its_readers(repo: Path, run_diff: Run) -> None:
     """A port still read by a deployed product of another stack (its registry file)."""
-    registry = {
-        "meshRegistry": {
-            "reports": {
-                "outputPorts": {},
-                "inputPorts": {"m": {"product": "iot-metadata", "port": "device-tenants"}},
-            }
-        }
-    }
-    (repo / "bi.json").write_text(json.dumps(registry))
-    stack = repo / "Pulumi.iot-dev.yaml"
-    stack.write_text(
-        stack.read_text() + "  data-mesh:offlineRegistries:\n    org/data-mesh/bi: bi.json\n"
-    )
+    deployed_reader(repo, "org/data-mesh/bi", "reports", ("iot-metadata", "device-tenants"))
     base = commit(repo, "bi reads device-tenants")
     text(f"{T}/product.yaml", "port: device-tenants", "port: devices")(repo)  # moves off
     spec(
