@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck pytest clean browser
+.PHONY: demo test lint typecheck pytest unit clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ browser: $(CHROMEDRIVER)
 
 demo: $(STAMP)
 	$(BIN)/datamesh validate
+	$(BIN)/datamesh test
 	$(BIN)/datamesh plan --stack iot-prod
 	$(BIN)/datamesh local --stack iot-prod
 	$(BIN)/datamesh catalog --stack iot-prod --local out/local/iot-prod
@@ -44,7 +45,11 @@ typecheck: $(STAMP)
 pytest: $(STAMP) $(CHROMEDRIVER)
 	$(BIN)/pytest
 
-test: lint typecheck pytest
+# The products' own unit tests (products/<id>/tests/*.yaml), with JUnit XML for CI.
+unit: $(STAMP)
+	$(BIN)/datamesh test --junit out/junit/products.xml
+
+test: lint typecheck unit pytest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

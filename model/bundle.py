@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.contract import Contract
-from model.product import OutputPort, Product
+from model.contract import BigQueryField, Contract
+from model.product import OutputPort, Product, SourceColumn
 from model.sql import SqlFile
 
 
@@ -29,6 +29,22 @@ class ProductBundle:
 
     def port_contract(self, port: OutputPort) -> Contract:
         return self.contracts[port.name]
+
+    def input_fields(self, port: str) -> tuple[BigQueryField, ...]:
+        """The columns one of the product's own input ports holds: a sheet's or a federated
+        query's declared columns, a Pub/Sub port's event contract; () when it declares none
+        (a data-product input: the upstream contract holds them)."""
+        event = self.event_contracts.get(port)
+        if event is not None:
+            return event.fields
+        spec = self.spec.input_port(port)
+        return tuple(source_field(c) for c in spec.declared_columns()) if spec else ()
+
+
+def source_field(column: SourceColumn) -> BigQueryField:
+    return BigQueryField(
+        column.name, column.type, "REQUIRED" if column.required else "NULLABLE", column.description
+    )
 
 
 @dataclass(frozen=True, order=True)

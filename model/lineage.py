@@ -9,6 +9,7 @@ diff and the catalog all read this one computation.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,6 +18,8 @@ from typing import Any
 from sqlglot import exp
 from sqlglot import lineage as sqlglot_lineage
 from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import Scope, traverse_scope
 
 from model.bundle import ProductBundle
 from model.contract import Contract
@@ -24,7 +27,6 @@ from model.conventions import SqlSyntaxError
 from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
-    GoogleSheetInput,
 )
 from model.sql import OWN_INPUT, PLACEHOLDER, SENTINEL_DB, SqlFile, parse_probe, sentinel_table
 
@@ -54,6 +56,10 @@ class PortLineage:
     columns: Mapping[str, frozenset[ColumnRef]]  # output column -> what it derives from
     source: str  # the SQL file or spec field it was traced from
     problems: tuple[str, ...] = field(default=())  # columns that could not be traced
+    # Output columns whose values are one upstream column's, unchanged but for casts, case
+    # and trimming: what a contract says of them holds for that column too (the local
+    # run's generated data is drawn from it).
+    carried: frozenset[str] = field(default=frozenset())
 
     def upstream_ports(self) -> set[tuple[str, str]]:
         return {
@@ -70,13 +76,16 @@ class _Tables:
         self.by_table: dict[str, ColumnRef] = {}
         self.columns: dict[str, dict[str, str]] = {}  # sentinel table -> column -> type
 
+    def replace(self, match: re.Match[str]) -> str:
+        return self.sentinel(match.group(1), match.group(2))
+
     def sentinel(self, product: str, port: str) -> str:
         if product == OWN_INPUT:
             name = sentinel_table("input", port)
             self.by_table[name] = ColumnRef(INPUT, self.bundle.id, port, "")
             spec = self.bundle.spec.input_port(port)
-            if isinstance(spec, GoogleSheetInput):
-                self.columns[name] = {c.name: c.type for c in spec.columns}
+            if spec is not None and spec.declared_columns():
+                self.columns[name] = {c.name: c.type for c in spec.declared_columns()}
         else:
             name = sentinel_table(product, port)
             self.by_table[name] = ColumnRef(PORT, product, port, "")
@@ -88,7 +97,7 @@ class _Tables:
 
 def _sql_lineage(
     bundle: ProductBundle, sql: SqlFile, ports: Mapping[tuple[str, str], Contract]
-) -> tuple[dict[str, frozenset[ColumnRef]], list[str]]:
+) -> tuple[dict[str, frozenset[ColumnRef]], list[str], frozenset[str]]:
     tables = _Tables(bundle, ports)
     text = PLACEHOLDER.sub(lambda m: tables.sentinel(m.group(1), m.group(2)), sql.text)
     schema = tuple(
@@ -96,18 +105,50 @@ def _sql_lineage(
     )
     traced, problems = _trace(text, schema)
     columns: dict[str, frozenset[ColumnRef]] = {}
-    for name, leaves in traced:
+    carried = frozenset(name for name, leaves, same in traced if same and len(leaves) == 1)
+    for name, leaves, _ in traced:
         refs: set[ColumnRef] = set()
         for table, column in leaves:
             source = tables.by_table.get(table)
             if source is not None:
                 refs.add(ColumnRef(source.kind, source.product, source.port, column))
         columns[name] = frozenset(refs)
-    return columns, list(problems)
+    return columns, list(problems), carried & {n for n, refs in columns.items() if refs}
 
 
 _Schema = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
-_Traced = tuple[tuple[str, frozenset[tuple[str, str]]], ...]
+# output column, the (table, column) leaves it derives from, whether its value is carried
+_Traced = tuple[tuple[str, frozenset[tuple[str, str]], bool], ...]
+
+# Expressions that keep a value what it is (as far as a contract's rules can tell): a
+# column, renamed, cast, trimmed or case-folded.
+_SAME_VALUE = (
+    exp.Alias,
+    exp.Column,
+    exp.Identifier,
+    exp.Dot,
+    exp.Cast,
+    exp.TryCast,
+    exp.DataType,
+    exp.DataTypeParam,
+    exp.Var,
+    exp.Trim,
+    exp.Lower,
+    exp.Upper,
+    exp.Paren,
+)
+
+
+def _keeps_value(node: sqlglot_lineage.Node) -> bool:
+    """Each step from the output column to its one source is a _SAME_VALUE expression."""
+    for step in node.walk():
+        if isinstance(step.expression, exp.Table):
+            continue
+        if len(step.downstream) > 1:
+            return False
+        if not all(isinstance(e, _SAME_VALUE) for e in step.expression.walk()):
+            return False
+    return True
 
 
 @lru_cache(maxsize=8192)
@@ -133,7 +174,7 @@ def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
         traced: dict[str, sqlglot_lineage.Node | str] = dict(nodes.items())
     except _LINEAGE_ERRORS:  # trace column by column to name the ones that fail
         traced = {name: _column_node(name, query, tables) for name in names}
-    out: list[tuple[str, frozenset[tuple[str, str]]]] = []
+    out: list[tuple[str, frozenset[tuple[str, str]], bool]] = []
     problems: list[str] = []
     for name in names:
         node = traced.get(name, f"{name}: not traced")
@@ -145,7 +186,7 @@ def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
             for n in node.walk()
             if not n.downstream and isinstance(n.expression, exp.Table)
         }
-        out.append((name, frozenset(leaves)))
+        out.append((name, frozenset(leaves), _keeps_value(node)))
     return tuple(out), tuple(problems)
 
 
@@ -186,11 +227,20 @@ def product_lineage(
     for step in bundle.spec.sql_steps():
         sql = bundle.sql.get(step.sql)
         if sql is not None:
-            columns, problems = _sql_lineage(bundle, sql, ports)
-            out[step.port] = PortLineage(bundle.id, step.port, columns, step.field, tuple(problems))
+            columns, problems, carried = _sql_lineage(bundle, sql, ports)
+            out[step.port] = PortLineage(
+                bundle.id, step.port, columns, step.field, tuple(problems), carried
+            )
     if isinstance(t, DataflowFlexTemplate):
+        declared = _declared_lineage(bundle, t)
         out[t.output_port] = PortLineage(
-            bundle.id, t.output_port, _declared_lineage(bundle, t), "transformation.lineage"
+            bundle.id,
+            t.output_port,
+            declared,
+            "transformation.lineage",
+            # a pipeline's code is not read: a column declared from exactly one source
+            # column is taken to carry it (the unit tests prove the pipeline's mapping)
+            carried=frozenset(c for c, refs in declared.items() if len(refs) == 1),
         )
     return out
 
@@ -229,3 +279,55 @@ def upstream_columns(
         out.add(parent)
         out |= upstream_columns(lineage, parent, seen | {ref})
     return out
+
+
+def filter_values(
+    bundle: ProductBundle, ports: Mapping[tuple[str, str], Contract]
+) -> dict[ColumnRef, frozenset[Any]]:
+    """Upstream column -> the literals a query of the product keeps it to (`col IN (...)`,
+    `col = ...`): rows outside them never reach the output. Read by the local run, so
+    that the rows it makes are not all filtered out."""
+    out: dict[ColumnRef, set[Any]] = {}
+    for step in bundle.spec.sql_steps():
+        sql = bundle.sql.get(step.sql)
+        if sql is None:
+            continue
+        tables = _Tables(bundle, ports)
+        text = PLACEHOLDER.sub(tables.replace, sql.text)
+        schema: dict[str, object] = {SENTINEL_DB: tables.columns} if tables.columns else {}
+        try:
+            query = qualify(parse_probe(text)[0], schema=schema, dialect="bigquery")
+            scopes = traverse_scope(query)
+        except (*_LINEAGE_ERRORS, SqlSyntaxError, IndexError):
+            continue
+        for scope in scopes:
+            for column, values in _literal_filters(scope):
+                source = scope.sources.get(column.table)
+                ref = tables.by_table.get(source.name) if isinstance(source, exp.Table) else None
+                if ref is not None:
+                    key = ColumnRef(ref.kind, ref.product, ref.port, column.name)
+                    out.setdefault(key, set()).update(values)
+    return {ref: frozenset(values) for ref, values in out.items()}
+
+
+def _literal_filters(scope: Scope) -> list[tuple[exp.Column, list[Any]]]:
+    mine = {id(c) for c in scope.columns}
+    found: list[tuple[exp.Column, list[Any]]] = []
+    for node in scope.expression.find_all(exp.In, exp.EQ):
+        if isinstance(node, exp.In):
+            column, literals = node.this, node.expressions
+        else:
+            column, other = (
+                (node.this, node.expression)
+                if isinstance(node.this, exp.Column)
+                else (node.expression, node.this)
+            )
+            literals = [other]
+        if (
+            isinstance(column, exp.Column)
+            and id(column) in mine
+            and literals
+            and all(isinstance(v, exp.Literal) for v in literals)
+        ):
+            found.append((column, [v.to_py() for v in literals]))
+    return found

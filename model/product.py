@@ -89,17 +89,25 @@ class PubSubInput(StrictModel):
     ack_deadline_seconds: int = Field(default=60, ge=10, le=600)
     max_delivery_attempts: int = Field(default=10, ge=5, le=100)
 
+    def declared_columns(self) -> list[SourceColumn]:
+        return []  # the event payload's columns are its contract's (ProductBundle)
+
 
 SheetType = Literal[
     "STRING", "INT64", "FLOAT64", "NUMERIC", "BOOL", "DATE", "DATETIME", "TIMESTAMP"
 ]
 
 
-class SheetColumn(StrictModel):
+class SourceColumn(StrictModel):
+    """A column of a source outside BigQuery (a sheet, a federated query's result)."""
+
     name: Column
     type: SheetType
     description: Text
     required: bool = False
+
+
+SheetColumn = SourceColumn  # the name it had while only sheets declared columns
 
 
 class GoogleSheetInput(StrictModel):
@@ -121,7 +129,10 @@ class GoogleSheetInput(StrictModel):
         description="Sheet and cell range, e.g. `logbook!A1:F`"
     )
     header_rows: int = Field(default=1, ge=0, le=10)
-    columns: list[SheetColumn] = Field(min_length=1)
+    columns: list[SourceColumn] = Field(min_length=1)
+
+    def declared_columns(self) -> list[SourceColumn]:
+        return self.columns
 
 
 class CloudSqlEngine(StrEnum):
@@ -157,6 +168,14 @@ class FederatedInput(StrictModel):
     query: Annotated[str, StringConstraints(min_length=1)] = Field(
         description="Query run in the source database by EXTERNAL_QUERY"
     )
+    columns: list[SourceColumn] = Field(
+        default_factory=list,
+        description="The columns the query returns, as BigQuery types (optional; used by "
+        "lineage, the local run and its fixtures)",
+    )
+
+    def declared_columns(self) -> list[SourceColumn]:
+        return self.columns
 
 
 class DataProductInput(StrictModel):
@@ -167,6 +186,9 @@ class DataProductInput(StrictModel):
     description: Text | None = None
     product: ProductId
     port: Slug
+
+    def declared_columns(self) -> list[SourceColumn]:
+        return []  # the upstream port's contract holds them
 
 
 InputPort = Annotated[

@@ -152,8 +152,18 @@ def local(
     products_dir: Annotated[
         Path | None, typer.Option("--products-dir", help="Product specs (default: config)")
     ] = None,
-    days: Annotated[int, typer.Option(min=1, max=31, help="Days of data to generate")] = 1,
-    devices: Annotated[int, typer.Option(min=1, max=100_000, help="Devices")] = 100,
+    days: Annotated[int, typer.Option(min=1, max=31, help="Days of the run's window")] = 1,
+    scale: Annotated[
+        int,
+        typer.Option(
+            "--scale",
+            "--devices",
+            min=1,
+            max=100_000,
+            help="How much data to make: rows per generated input port (and what the "
+            "products' own generators read as their size, e.g. the IoT fleet's devices)",
+        ),
+    ] = 100,
     seed: Annotated[int, typer.Option(help="Seed of the generated data")] = 0,
     out_dir: Annotated[
         Path | None,
@@ -163,6 +173,7 @@ def local(
 ) -> None:
     """Run the stack's mesh on an embedded DuckDB; prove contracts and tenant isolation."""
     from tools.local.command import run_local
+    from tools.local.render import render_local
 
     target = out_dir or Path("out/local") / stack
     if target.exists() and not target.is_dir():
@@ -175,40 +186,41 @@ def local(
             products_dir,
             target,
             days,
-            devices,
+            scale,
             seed,
             progress=lambda m: err.print(f"… {m}", style="dim"),
         )
     except Exception as exc:
         _exit_invalid(exc)
-    out.print(f"Local run of {stack}: {len(report.products)} products, clock {report.clock}")
-    for key, rows in report.rows.items():
-        out.print(f"  {key:<40} {rows:>9,} rows")
-    passed = sum(c.passed for c in report.checks)
-    out.print(f"Contract checks: {passed} passed, {len(report.checks) - passed} failed")
-    ok = sum(i.passed for i in report.isolation)
-    out.print(f"Tenant isolation: {ok} of {len(report.isolation)} principal x port reads clean")
-    ports = sorted({f"{i.product}.{i.port}" for i in report.isolation})
-    principals = sorted({i.principal for i in report.isolation})
-    cells = {(i.principal, f"{i.product}.{i.port}"): i for i in report.isolation}
-    out.print("  " + "principal".ljust(14) + "".join(p[-24:].rjust(26) for p in ports))
-    for who in principals:
-        row = ""
-        for port in ports:
-            cell = cells.get((who, port))
-            text = (
-                "-"
-                if cell is None
-                else f"{cell.rows_seen}/{cell.own_rows}"
-                + ("" if cell.passed else f" LEAK {cell.leaked}")
-            )
-            row += text.rjust(26)
-        out.print("  " + who.ljust(14) + row)
-    for failure in report.failures:
-        out.print(f"  FAILED {failure}")
-    out.print(f"Seconds: {report.seconds}")
-    out.print(f"wrote {target / 'mesh.duckdb'} and {target / 'report.json'}")
+    for line in render_local(report, str(target / "mesh.duckdb")):
+        out.print(line, markup=False, highlight=False)
     raise typer.Exit(1 if report.failures else 0)
+
+
+@app.command("test")
+def unit_test(
+    stack: Annotated[
+        str | None, typer.Option("--stack", help="Test the stack's products (and upstream)")
+    ] = None,
+    product: Annotated[str | None, typer.Option("--product", help="Test one product")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Write JUnit XML here")] = None,
+    products_dir: Annotated[
+        Path | None, typer.Option("--products-dir", help="Product specs (default: products)")
+    ] = None,
+    project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
+) -> None:
+    """Run the products' unit tests (products/<id>/tests/*.yaml): given rows, expected rows."""
+    from tools.unit.command import render_tests, run_tests, write_junit
+
+    try:
+        report = run_tests(project_dir.resolve(), stack, product, products_dir)
+    except Exception as exc:
+        _exit_invalid(exc)
+    for line in render_tests(report):
+        out.print(line, markup=False, highlight=False)
+    if junit is not None:
+        write_junit(report, junit)
+    raise typer.Exit(1 if report.failed else 0)
 
 
 @app.command()

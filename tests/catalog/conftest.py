@@ -34,7 +34,7 @@ def local_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         str(REPO),
         "--stack",
         "iot-prod",
-        "--devices",
+        "--scale",
         "30",
         "--out",
         str(out),

@@ -1,5 +1,6 @@
 """`datamesh local`: run a stack's mesh on an embedded DuckDB and prove its contracts
-and tenant isolation on generated data. Writes `mesh.duckdb` and `report.json`."""
+and tenant isolation on data: each input port's fixture, or rows generated from its
+declared columns. Writes `mesh.duckdb` and `report.json`."""
 
 from __future__ import annotations
 
@@ -13,19 +14,13 @@ from typing import Any
 
 from model import Mesh
 from model.fingerprint import mesh_digest
-from model.product import DataflowFlexTemplate, GoogleSheetInput, TableOutput
-from tools.local.checks import (
-    CheckResult,
-    Isolation,
-    contract_checks,
-    tenant_at_event_time,
-    tenant_isolation,
-)
-from tools.local.sources import Sources, generate
+from tools.local.checks import CheckResult, Isolation, contract_checks, tenant_isolation
+from tools.local.inputs import LocalContext, PortData, input_data
+from tools.local.inputs.kinds import LOCAL_INPUTS
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
 from tools.plan.stack_config import load_stack
 
-REPORT_VERSION = 2  # 2: meshDigest and freshness
+REPORT_VERSION = 3  # 2: meshDigest and freshness; 3: scale (was devices) and inputs
 
 
 @dataclass
@@ -33,9 +28,10 @@ class LocalReport:
     stack: str
     clock: str
     window_days: int
-    devices: int
+    scale: int
     seed: int
     products: list[str] = field(default_factory=list)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # product.port -> source
     rows: dict[str, int] = field(default_factory=dict)  # product.port -> rows
     checks: list[CheckResult] = field(default_factory=list)
     isolation: list[Isolation] = field(default_factory=list)
@@ -46,12 +42,7 @@ class LocalReport:
     @property
     def failures(self) -> list[str]:
         out = [f"{c.product}.{c.port}: {c.check}: {c.detail}" for c in self.checks if not c.passed]
-        out += [
-            f"{i.product}.{i.port}: {i.principal} saw {i.rows_seen} rows, {i.leaked} not its own "
-            f"(owns {i.own_rows})"
-            for i in self.isolation
-            if not i.passed
-        ]
+        out += [f"{i.product}.{i.port}: {i.verdict}" for i in self.isolation if not i.passed]
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -60,9 +51,10 @@ class LocalReport:
             "stack": self.stack,
             "clock": self.clock,
             "windowDays": self.window_days,
-            "devices": self.devices,
+            "scale": self.scale,
             "seed": self.seed,
             "products": self.products,
+            "inputs": self.inputs,
             "rows": self.rows,
             "checks": [c.to_json() for c in self.checks],
             "isolation": [i.to_json() for i in self.isolation],
@@ -73,13 +65,14 @@ class LocalReport:
         }
 
 
-def _sheet_rows(port: GoogleSheetInput, sources: Sources) -> list[dict[str, Any]]:
-    """The generated source whose records carry this sheet's required columns."""
-    needed = {c.name for c in port.columns if c.required}
-    for rows in (sources.placements, sources.logbook):
-        if rows and needed <= set(rows[0]):
-            return rows
-    return []
+class _Clock:
+    def __init__(self, report: LocalReport) -> None:
+        self.report, self.started = report, time.perf_counter()
+
+    def lap(self, name: str, since: float) -> float:
+        now = time.perf_counter()
+        self.report.seconds[name] = round(now - since, 3)
+        return now
 
 
 def run_local(
@@ -88,114 +81,78 @@ def run_local(
     products_dir: Path | None,
     out: Path,
     days: int,
-    devices: int,
+    scale: int,
     seed: int,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LocalReport:
-    """Build `out/mesh.duckdb` for `stack` and check it (raises SpecError, ConfigProblem,
-    LocalRunError on bad input)."""
+    """Build `out/mesh.duckdb` for `stack` and check it (raises an InputProblem subclass
+    or SpecError on bad input: exit 2)."""
     _, mesh, settings = load_stack(project_dir, stack, products_dir)
     tenants = [t.id for t in settings.tenants]
-    report = LocalReport(stack, "", days, devices, seed)
-    started = time.perf_counter()
-    sources = generate(tenants, days, devices, seed)
-    report.clock = sources.clock.isoformat()
-    report.seconds["generate"] = round(time.perf_counter() - started, 3)
-
+    ctx = LocalContext.of(tenants, days, seed, scale)
+    report = LocalReport(stack, ctx.clock.isoformat(), days, scale, seed)
+    clock = _Clock(report)
     order = mesh.closure(settings.products)
-    report.products = order
-    report.mesh_digest = mesh_digest(mesh, order)
+    report.products, report.mesh_digest = order, mesh_digest(mesh, order)
+    data = input_data(mesh, order, ctx)
+    report.inputs = {key: _input_summary(d) for key, d in data.items()}
+    step = clock.lap("inputs", clock.started)
     datasets = {pid: mesh[pid].spec.dataset_id for pid in mesh.products}
-    warehouse = Warehouse(out / "mesh.duckdb", sources.clock)
-    runs = {pid: ProductRun(warehouse, mesh[pid], datasets, dict(mesh.products)) for pid in order}
-    step = time.perf_counter()
-    for run in runs.values():  # every query transpiled before anything runs
-        try:
-            run.compile()
-        except LocalRunError:
-            warehouse.close()
-            raise
-    report.seconds["compile"] = round(time.perf_counter() - step, 3)
+    warehouse = Warehouse(out / "mesh.duckdb", ctx.clock)
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            work = Path(scratch)
-            events = work / "events.jsonl"
-            with events.open("w") as handle:  # streamed: a week of events is large
-                for message in sources.messages:
-                    handle.write(json.dumps(message) + "\n")
-            for pid in order:
-                step = time.perf_counter()
-                progress(f"running {pid}")
-                bundle = mesh[pid]
-                run = runs[pid]
-                run.create_ports()
-                run.load_sheets(
-                    {
-                        p.name: _sheet_rows(p, sources)
-                        for p in bundle.spec.input_ports
-                        if isinstance(p, GoogleSheetInput)
-                    }
-                )
-                run.load_federated({p.name: sources.customers for p in bundle.spec.input_ports})
-                pipeline = isinstance(bundle.spec.transformation, DataflowFlexTemplate)
-                transformed = time.perf_counter()
-                failed = run.transform(events if pipeline else None, work)
-                report.seconds[f"{pid} transformation"] = round(
-                    time.perf_counter() - transformed, 3
-                )
-                report.checks += [
-                    CheckResult(pid, port, "runs", False, error) for port, error in failed.items()
-                ]
-                for port in bundle.spec.output_ports:
-                    if port.kind != "topic" and port.name not in failed:
-                        report.rows[f"{pid}.{port.name}"] = warehouse.count(
-                            relation(run.dataset, port.physical_name)
-                        )
-                report.seconds[pid] = round(time.perf_counter() - step, 3)
+        runs = {
+            pid: ProductRun(warehouse, mesh[pid], datasets, dict(mesh.products)) for pid in order
+        }
+        for run in runs.values():  # every query transpiled before anything runs
+            run.compile()
+        step = clock.lap("compile", step)
+        broken = _run_products(mesh, runs, data, report, progress)
+        progress("checking contracts and tenant isolation")
         step = time.perf_counter()
-        progress("checking contracts")
-        broken = {(c.product, c.port) for c in report.checks if c.check == "runs"}
         for pid in order:
             report.checks += contract_checks(warehouse, mesh[pid], datasets[pid], broken)
-        report.checks += _tenant_at_event_time(warehouse, mesh, runs)
-        progress("checking tenant isolation")
         report.isolation = tenant_isolation(warehouse, runs, tenants, broken)
         report.freshness = _freshness(warehouse, runs, broken)
-        report.seconds["checks"] = round(time.perf_counter() - step, 3)
+        clock.lap("checks", step)
     finally:
         warehouse.close()
-    report.seconds["total"] = round(time.perf_counter() - started, 3)
+    clock.lap("total", clock.started)
     (out / "report.json").write_text(json.dumps(report.to_json(), indent=2, default=str) + "\n")
     return report
 
 
-def _tenant_at_event_time(
-    warehouse: Warehouse, mesh: Mesh, runs: dict[str, ProductRun]
-) -> list[CheckResult]:
-    """For pipelines whose tenant comes from a validity-interval port (device -> tenant)."""
-    out: list[CheckResult] = []
-    for run in runs.values():
-        t = run.bundle.spec.transformation
-        if not isinstance(t, DataflowFlexTemplate):
-            continue
-        port = run.bundle.spec.output_port(t.output_port)
-        if not isinstance(port, TableOutput) or not port.tenant_column:
-            continue
-        for source in t.lineage.get(port.tenant_column, []):
-            name = source.split(".")[0]
-            inp = run.bundle.spec.input_port(name)
-            upstream = getattr(inp, "product", None)
-            if upstream in runs and inp is not None:
-                target = mesh[upstream].spec.output_port(inp.port)  # type: ignore[union-attr]
-                if target is not None:
-                    out.append(
-                        tenant_at_event_time(
-                            warehouse,
-                            relation(run.dataset, port.physical_name),
-                            relation(runs[upstream].dataset, target.physical_name),
-                        )
-                    )
-    return out
+def _input_summary(data: PortData) -> dict[str, Any]:
+    return {"source": data.source, "rows": len(data.rows), "notes": list(data.notes)}
+
+
+def _run_products(
+    mesh: Mesh,
+    runs: dict[str, ProductRun],
+    data: dict[str, PortData],
+    report: LocalReport,
+    progress: Callable[[str], None],
+) -> set[tuple[str, str]]:
+    """Each product's inputs materialised and its transformation run, in lineage order;
+    returns the (product, port) pairs whose query failed on the data."""
+    broken: set[tuple[str, str]] = set()
+    with tempfile.TemporaryDirectory() as scratch:
+        for pid, run in runs.items():
+            progress(f"running {pid}")
+            started = time.perf_counter()
+            run.create_ports()
+            for port in mesh[pid].spec.input_ports:
+                kind = LOCAL_INPUTS[port.kind]
+                if kind is not None:
+                    kind.materialise(run, port, data[f"{pid}.{port.name}"].rows)
+            failed = run.transform(Path(scratch))
+            report.seconds[f"{pid} transformation"] = round(time.perf_counter() - started, 3)
+            report.checks += [CheckResult(pid, p, "runs", False, e) for p, e in failed.items()]
+            broken |= {(pid, p) for p in failed}
+            for out in mesh[pid].spec.output_ports:
+                if out.kind != "topic" and out.name not in failed:
+                    rel = relation(run.dataset, out.physical_name)
+                    report.rows[f"{pid}.{out.name}"] = run.w.count(rel)
+    return broken
 
 
 def _freshness(
@@ -218,3 +175,6 @@ def _freshness(
             if row and row[0] is not None:
                 out[f"{pid}.{port.name}"] = row[0].isoformat()
     return out
+
+
+__all__ = ["LocalReport", "LocalRunError", "run_local"]

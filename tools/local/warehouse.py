@@ -26,10 +26,7 @@ from model.errors import InputProblem, SpecIssue
 from model.product import (
     DataflowFlexTemplate,
     DataProductInput,
-    FederatedInput,
-    GoogleSheetInput,
     ScheduledQueries,
-    SheetColumn,
     Views,
 )
 from model.sql import OWN_INPUT, PortRef, SqlFile
@@ -186,20 +183,14 @@ class ProductRun:
         self.bundles = bundles
         self.overlay = overlay  # (dataset, table) -> relation, for a principal's view
         self.compiled: dict[str, str] = {}  # SQL file -> DuckDB SQL (compile())
+        self.events: dict[str, list[dict[str, Any]]] = {}  # pubsub port -> its messages
 
     @property
     def dataset(self) -> str:
         return self.datasets[self.bundle.id]
 
     def resolve(self, ref: PortRef) -> str:
-        if ref.product == OWN_INPUT:
-            port = self.bundle.spec.input_port(ref.port)
-            if isinstance(port, FederatedInput):
-                source = sqlglot.parse_one(port.query, read="postgres")
-                for table in source.find_all(exp.Table):
-                    table.set("db", exp.to_identifier(f"src_{conv.sql_name(port.name)}"))
-                    table.set("catalog", None)
-                return f"({source.sql(dialect='bigquery')})"
+        if ref.product == OWN_INPUT:  # a sheet's external table, a federated query's rows
             return self._ref(self.dataset, conv.external_table_id(ref.port))
         product = self.bundles[ref.product]
         out = product.spec.output_port(ref.port)
@@ -239,29 +230,7 @@ class ProductRun:
                     self.dataset, port.physical_name, contract.fields, contract.description
                 )
 
-    def load_sheets(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        for port in self.bundle.spec.input_ports:
-            if isinstance(port, GoogleSheetInput):
-                fields = tuple(_sheet_field(c) for c in port.columns)
-                table = conv.external_table_id(port.name)
-                self.w.create_table(self.dataset, table, fields, port.description)
-                self.w.load(self.dataset, table, rows.get(port.name, []))
-
-    def load_federated(self, rows: dict[str, list[dict[str, Any]]]) -> None:
-        for port in self.bundle.spec.input_ports:
-            if isinstance(port, FederatedInput):
-                schema = f"src_{conv.sql_name(port.name)}"
-                data = rows.get(port.name, [])
-                for table in sqlglot.parse_one(port.query, read="postgres").find_all(exp.Table):
-                    self.w.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                    columns = sorted({k for r in data for k in r})
-                    spec = ", ".join(f'"{c}" VARCHAR' for c in columns)
-                    self.w.con.execute(
-                        f'CREATE OR REPLACE TABLE "{schema}"."{table.name}" ({spec})'
-                    )
-                    self.w.load(schema, table.name, data)
-
-    def transform(self, pipeline_input: Path | None, work: Path) -> dict[str, str]:
+    def transform(self, work: Path) -> dict[str, str]:
         """Run the transformation; returns port -> error for the queries that failed on
         the data (a column that does not exist, a type that does not fit)."""
         t = self.bundle.spec.transformation
@@ -291,14 +260,23 @@ class ProductRun:
                     self.w.con.execute(f"SELECT * FROM {view} LIMIT 0")  # binds every column
                 except duckdb.Error as exc:
                     failed[port.name] = f"{v.sql}: {_first_line(exc)}"
-        elif isinstance(t, DataflowFlexTemplate) and pipeline_input is not None:
-            self._pipeline(t, pipeline_input, work)
+        elif isinstance(t, DataflowFlexTemplate):
+            self._pipeline(t, work)
         return failed
 
-    def _pipeline(self, t: DataflowFlexTemplate, events: Path, work: Path) -> None:
-        """The pipeline's own code on Beam's direct runner, in batch, over the events."""
+    def _pipeline(self, t: DataflowFlexTemplate, work: Path) -> None:
+        """The pipeline's own code on Beam's direct runner, in batch: its Flex Template
+        parameters from the spec, and each endpoint parameter the platform sets (README:
+        "Pipelines") as its local counterpart, a file of JSON lines."""
         folder = self.bundle.folder / t.pipeline
+        work = work / conv.sql_name(self.bundle.id)
+        work.mkdir(parents=True, exist_ok=True)
+        events = work / "events.jsonl"
+        with events.open("w") as handle:  # streamed: a week of events is large
+            for message in self.events.get(t.input_port, []):
+                handle.write(json.dumps(message) + "\n")
         args = [sys.executable, str(folder / "main.py"), f"--input_file={events}"]
+        args += [f"--{name}={value}" for name, value in sorted(t.parameters.items())]
         for port in self.bundle.spec.input_ports:
             if isinstance(port, DataProductInput):
                 upstream = self.bundles[port.product].spec.output_port(port.port)
@@ -343,9 +321,3 @@ def _first_line(exc: Exception) -> str:
 
 def _iso(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
-def _sheet_field(column: SheetColumn) -> BigQueryField:
-    return BigQueryField(
-        column.name, column.type, "REQUIRED" if column.required else "NULLABLE", column.description
-    )

@@ -1,0 +1,1 @@
+SELECT tenant_id, tariff, price_per_kwh FROM {{ input.billing-db }}

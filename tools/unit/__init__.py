@@ -1,0 +1,1 @@
+"""`datamesh test`: product unit tests, given rows in, expected rows out."""
