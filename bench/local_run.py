@@ -24,11 +24,10 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tools.local.inputs import CLOCK  # noqa: E402
-
 from model import load_mesh  # noqa: E402
 from model.product import ScheduledQueries, Views  # noqa: E402
 from tools.local.command import run_local  # noqa: E402
+from tools.local.inputs import CLOCK  # noqa: E402
 from tools.local.warehouse import ProductRun, Warehouse, relation  # noqa: E402
 
 

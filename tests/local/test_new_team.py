@@ -27,7 +27,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy(REPO / name, root / name)
     for name in ("program", "components", "policies", "model"):
         (root / name).symlink_to(REPO / name)
-    shutil.copytree(REPO / "products", root / "products", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "products", root / "products", ignore=shutil.ignore_patterns("__pycache__")
+    )
     for product in NEW:
         shutil.copytree(NEW_TEAM / product, root / "products" / product)
     path = root / "Pulumi.iot-prod.yaml"
@@ -58,13 +60,22 @@ def test_validate_and_plan_are_clean(project: Path) -> None:
 def test_local_run_proves_every_new_port_on_data(project: Path, tmp_path: Path) -> None:
     out = tmp_path / "run"
     code, text = _cli(
-        "local", "--project-dir", str(project), "--stack", "iot-prod", "--scale", "12",
-        "--out", str(out),
+        "local",
+        "--project-dir",
+        str(project),
+        "--stack",
+        "iot-prod",
+        "--scale",
+        "12",
+        "--out",
+        str(out),
     )
     assert code == 0, text
     report = json.loads((out / "report.json").read_text())
     assert report["inputs"]["energy-meters.meter-sheet"]["source"] == "generated"
-    assert report["inputs"]["tariffs.billing-db"]["source"] == "products/tariffs/local/billing-db.csv"
+    assert (
+        report["inputs"]["tariffs.billing-db"]["source"] == "products/tariffs/local/billing-db.csv"
+    )
     for port in ("energy-meters.readings", "tariffs.tariffs", "energy-costs.costs"):
         assert report["rows"][port] > 0, port
         checks = [c for c in report["checks"] if f"{c['product']}.{c['port']}" == port]

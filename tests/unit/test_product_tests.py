@@ -46,8 +46,9 @@ def test_broken_pipeline_lookup_fails_with_the_rows(products: Path, tmp_path: Pa
         "{tenant_id: globex, device_id: dev-1, event_ts",
     )(products)
     junit = tmp_path / "junit.xml"
-    code, text = _test("--products-dir", str(products), "--product", "iot-telemetry",
-                       "--junit", str(junit))
+    code, text = _test(
+        "--products-dir", str(products), "--product", "iot-telemetry", "--junit", str(junit)
+    )
     assert code == 1, text
     assert "- missing   {tenant_id: 'globex', device_id: 'dev-1'" in text
     assert "+ unexpected {tenant_id: 'acme', device_id: 'dev-1'" in text
@@ -56,8 +57,11 @@ def test_broken_pipeline_lookup_fails_with_the_rows(products: Path, tmp_path: Pa
 
 
 def test_broken_sql_fails(products: Path) -> None:
-    replace_in("iot-actions-taken/sql/actions.sql", "LOWER(TRIM(category)) AS category",
-               "TRIM(category) AS category")(products)
+    replace_in(
+        "iot-actions-taken/sql/actions.sql",
+        "LOWER(TRIM(category)) AS category",
+        "TRIM(category) AS category",
+    )(products)
     code, text = _test("--products-dir", str(products), "--product", "iot-actions-taken")
     assert code == 1, text
     assert "category: 'Window'" in text
@@ -66,17 +70,31 @@ def test_broken_sql_fails(products: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("name: x\nexpect:\n  nope: []\n", "expect.nope: iot-actions-taken has no table or view port"),
-        ("name: x\ngiven:\n  nope: []\nexpect:\n  actions: []\n", "given.nope: iot-actions-taken has no input port"),
+        (
+            "name: x\nexpect:\n  nope: []\n",
+            "expect.nope: iot-actions-taken has no table or view port",
+        ),
+        (
+            "name: x\ngiven:\n  nope: []\nexpect:\n  actions: []\n",
+            "given.nope: iot-actions-taken has no input port",
+        ),
         ("name: x\n", "expect: Field required"),
-        ("name: x\ngiven:\n  logbook-sheet:\n    - {taken_at: soon}\nexpect:\n  actions: []\n",
-         "given.logbook-sheet[0].taken_at: 'soon' is not a TIMESTAMP"),
-        ("name: x\ngiven:\n  logbook-sheet:\n    - {colour: red}\nexpect:\n  actions: []\n",
-         "given.logbook-sheet[0].colour: is not a column of logbook-sheet"),
-        ("name: x\ngiven:\n  logbook-sheet: {fixture: ../../Makefile}\nexpect:\n  actions: []\n",
-         "given.logbook-sheet.fixture: '../../Makefile' is not a file of the product"),
-        ("name: x\nexpect:\n  actions:\n    - {a: 1}\n    - {b: 2}\n",
-         "expect.actions: every expected row must list the same columns"),
+        (
+            "name: x\ngiven:\n  logbook-sheet:\n    - {taken_at: soon}\nexpect:\n  actions: []\n",
+            "given.logbook-sheet[0].taken_at: 'soon' is not a TIMESTAMP",
+        ),
+        (
+            "name: x\ngiven:\n  logbook-sheet:\n    - {colour: red}\nexpect:\n  actions: []\n",
+            "given.logbook-sheet[0].colour: is not a column of logbook-sheet",
+        ),
+        (
+            "name: x\ngiven:\n  logbook-sheet: {fixture: ../../Makefile}\nexpect:\n  actions: []\n",
+            "given.logbook-sheet.fixture: '../../Makefile' is not a file of the product",
+        ),
+        (
+            "name: x\nexpect:\n  actions:\n    - {a: 1}\n    - {b: 2}\n",
+            "expect.actions: every expected row must list the same columns",
+        ),
     ],
 )
 def test_invalid_test_file_is_exit_2(products: Path, body: str, message: str) -> None:
