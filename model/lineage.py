@@ -296,7 +296,8 @@ def filter_values(
         text = PLACEHOLDER.sub(tables.replace, sql.text)
         schema: dict[str, object] = {SENTINEL_DB: tables.columns} if tables.columns else {}
         try:
-            query = qualify(parse_probe(text)[0], schema=schema, dialect="bigquery")
+            # a copy: parse_probe caches its trees, which qualify would rewrite in place
+            query = qualify(parse_probe(text)[0].copy(), schema=schema, dialect="bigquery")
             scopes = traverse_scope(query)
         except (*_LINEAGE_ERRORS, SqlSyntaxError, IndexError):
             continue
