@@ -129,3 +129,19 @@ def test_a_port_without_rows_is_not_proven(products: Path, tmp_path: Path) -> No
     unproven = [i for i in report["isolation"] if not i["proven"]]
     assert {i["principal"] for i in unproven} == {"acme", "globex", "initech"}
     assert "isolation not proven (no data)" in text
+
+
+def test_reading_filters_leaves_the_lineage_as_it_was() -> None:
+    """The local run reads the queries' filters from the same cached parse trees the
+    lineage traces: reading them must not change what the lineage sees."""
+    from model import load_mesh
+    from model.lineage import _trace, all_port_contracts, filter_values, mesh_lineage
+
+    mesh = load_mesh(REPO / "products")
+    _trace.cache_clear()
+    before = mesh_lineage(mesh.products)
+    contracts = all_port_contracts(mesh.products)
+    found = {pid: filter_values(mesh[pid], contracts) for pid in mesh.products}
+    assert any(found.values())
+    _trace.cache_clear()
+    assert mesh_lineage(mesh.products) == before
