@@ -99,7 +99,7 @@ def _sql_lineage(
     bundle: ProductBundle, sql: SqlFile, ports: Mapping[tuple[str, str], Contract]
 ) -> tuple[dict[str, frozenset[ColumnRef]], list[str], frozenset[str]]:
     tables = _Tables(bundle, ports)
-    text = PLACEHOLDER.sub(lambda m: tables.sentinel(m.group(1), m.group(2)), sql.text)
+    text = PLACEHOLDER.sub(tables.replace, sql.text)
     schema = tuple(
         sorted((name, tuple(sorted(cols.items()))) for name, cols in tables.columns.items())
     )

@@ -107,9 +107,6 @@ class SourceColumn(StrictModel):
     required: bool = False
 
 
-SheetColumn = SourceColumn  # the name it had while only sheets declared columns
-
-
 class GoogleSheetInput(StrictModel):
     """A Google Sheet read through a BigQuery external table."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import traceback
@@ -210,8 +211,16 @@ def unit_test(
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
 ) -> None:
     """Run the products' unit tests (products/<id>/tests/*.yaml): given rows, expected rows."""
+    from tools.plan.commands import output_file_problem
     from tools.unit.command import render_tests, run_tests, write_junit
 
+    if junit is not None:  # its folder is made (CI writes into out/junit/), a folder refused
+        with contextlib.suppress(OSError):
+            junit.parent.mkdir(parents=True, exist_ok=True)
+        problem = output_file_problem(junit, "--junit")
+        if problem is not None:
+            err.print(problem.render())
+            raise typer.Exit(EXIT_INVALID)
     try:
         report = run_tests(project_dir.resolve(), stack, product, products_dir)
     except Exception as exc:

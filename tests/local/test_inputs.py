@@ -9,10 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.helpers import REPO
-from tools.cli import app
+from tests.local.cli import run_local
 
 
 @pytest.fixture
@@ -23,24 +22,8 @@ def products(tmp_path: Path) -> Path:
 
 
 def _local(products: Path, tmp_path: Path, stack: str = "crm-prod") -> tuple[int, str, Path]:
-    out = tmp_path / "out"
-    result = CliRunner().invoke(
-        app,
-        [
-            "local",
-            "--project-dir",
-            str(REPO),
-            "--stack",
-            stack,
-            "--products-dir",
-            str(products),
-            "--scale",
-            "10",
-            "--out",
-            str(out),
-        ],
-    )
-    return result.exit_code, result.stdout + result.stderr, out
+    code, stdout, stderr, out = run_local(tmp_path, stack, "--products-dir", str(products))
+    return code, stdout + stderr, out
 
 
 def _use_csv(products: Path, text: str) -> None:
@@ -145,3 +128,12 @@ def test_reading_filters_leaves_the_lineage_as_it_was() -> None:
     assert any(found.values())
     _trace.cache_clear()
     assert mesh_lineage(mesh.products) == before
+
+
+def test_a_fixture_that_is_not_utf8_is_exit_2(products: Path, tmp_path: Path) -> None:
+    (products / "customers/local/crm-db.py").unlink()
+    (products / "customers/local/crm-db.csv").write_bytes(b"customer_id\n\xff\xfe\n")
+    code, text, _ = _local(products, tmp_path)
+    assert code == 2, text
+    assert "crm-db.csv: (file): is not UTF-8 text" in text
+    assert "Traceback" not in text

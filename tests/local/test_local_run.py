@@ -14,32 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers import REPO, edit_yaml
+from tests.local.cli import run_local
 from tools.cli import app
-
-
-def _local(tmp_path: Path, stack: str, *extra: str) -> tuple[int, str, str, Path]:
-    out = tmp_path / f"out-{stack}"
-    result = CliRunner().invoke(
-        app,
-        [
-            "local",
-            "--project-dir",
-            str(REPO),
-            "--stack",
-            stack,
-            "--scale",
-            "10",
-            "--out",
-            str(out),
-            *extra,
-        ],
-    )
-    return result.exit_code, result.stdout, result.stderr, out
 
 
 @pytest.mark.parametrize("stack", ["iot-prod", "iot-dev", "crm-prod"])
 def test_every_stack_runs_clean(stack: str, tmp_path: Path) -> None:
-    code, stdout, stderr, out = _local(tmp_path, stack)
+    code, stdout, stderr, out = run_local(tmp_path, stack)
     assert code == 0, stdout + stderr
     report = json.loads((out / "report.json").read_text())
     assert report["passed"] is True
@@ -50,7 +31,7 @@ def test_every_stack_runs_clean(stack: str, tmp_path: Path) -> None:
 
 
 def test_database_mirrors_the_stack(tmp_path: Path) -> None:
-    code, _, _, out = _local(tmp_path, "iot-prod")
+    code, _, _, out = run_local(tmp_path, "iot-prod")
     assert code == 0
     con = duckdb.connect(str(out / "mesh.duckdb"), read_only=True)
     tables = set(
@@ -82,9 +63,9 @@ def _fingerprint(path: Path) -> list[tuple[object, ...]]:
 
 
 def test_same_seed_same_database(tmp_path: Path) -> None:
-    first = _local(tmp_path / "a", "iot-prod", "--seed", "3")[3]
-    second = _local(tmp_path / "b", "iot-prod", "--seed", "3")[3]
-    other = _local(tmp_path / "c", "iot-prod", "--seed", "4")[3]
+    first = run_local(tmp_path / "a", "iot-prod", "--seed", "3")[3]
+    second = run_local(tmp_path / "b", "iot-prod", "--seed", "3")[3]
+    other = run_local(tmp_path / "c", "iot-prod", "--seed", "4")[3]
     assert _fingerprint(first / "mesh.duckdb") == _fingerprint(second / "mesh.duckdb")
     assert _fingerprint(first / "mesh.duckdb") != _fingerprint(other / "mesh.duckdb")
 
@@ -144,7 +125,7 @@ def test_broken_products_fail_with_the_right_message(
 ) -> None:
     products = _copy(tmp_path)
     change(products)
-    code, stdout, stderr, _ = _local(tmp_path, "iot-prod", "--products-dir", str(products))
+    code, stdout, stderr, _ = run_local(tmp_path, "iot-prod", "--products-dir", str(products))
     assert code == 1, stdout + stderr
     assert any(message in line for line in stdout.splitlines() if "FAILED" in line), stdout
 
@@ -156,7 +137,7 @@ def test_sql_duckdb_cannot_take_is_exit_2_naming_the_spec_field(tmp_path: Path) 
         "  COUNT(DISTINCT m.device_id) AS devices",
         "  COUNT(DISTINCT m.device_id) AS devices,\n  APPROX_TOP_COUNT(m.metric, 2) AS top",
     )(products)
-    code, stdout, stderr, _ = _local(tmp_path, "iot-prod", "--products-dir", str(products))
+    code, stdout, stderr, _ = run_local(tmp_path, "iot-prod", "--products-dir", str(products))
     assert code == 2, stdout + stderr
     assert (
         "iot-analytics/product.yaml: transformation.views[1].sql: sql/climate_daily.sql "
@@ -166,7 +147,7 @@ def test_sql_duckdb_cannot_take_is_exit_2_naming_the_spec_field(tmp_path: Path) 
 
 
 def test_bad_input_is_exit_2(tmp_path: Path) -> None:
-    code, _, stderr, _ = _local(tmp_path, "nope")
+    code, _, stderr, _ = run_local(tmp_path, "nope")
     assert code == 2
     assert "Pulumi.nope.yaml: (file): stack 'nope' has no config file" in stderr
     a_file = tmp_path / "file"
@@ -186,7 +167,7 @@ def test_a_lost_tenant_filter_is_caught_as_a_leak(tmp_path: Path) -> None:
     from tools.local.inputs import CLOCK
     from tools.local.warehouse import ProductRun, Warehouse
 
-    code, _, _, out = _local(tmp_path, "iot-prod")
+    code, _, _, out = run_local(tmp_path, "iot-prod")
     assert code == 0
     mesh = load_mesh(REPO / "products")
     telemetry = mesh["iot-telemetry"]

@@ -109,3 +109,9 @@ def test_unknown_product_is_exit_2() -> None:
     code, text = _test("--product", "nope")
     assert code == 2
     assert "command line: --product: no product 'nope'" in text
+
+
+def test_junit_into_a_folder_is_exit_2(tmp_path: Path) -> None:
+    code, text = _test("--junit", str(tmp_path))
+    assert code == 2
+    assert f"command line: --junit: {tmp_path} is a folder" in text

@@ -22,6 +22,8 @@ from model.contract import BigQueryField
 from model.product import TableOutput, ViewOutput, Views
 from tools.local.warehouse import ProductRun, Warehouse, duck_type, relation
 
+NO_POLICY = "(no policy)"  # a principal named in no row access policy
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -65,9 +67,6 @@ class Isolation:
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "proven": self.proven, "passed": self.passed}
-
-
-NO_POLICY = "(no policy)"  # a principal named in no row access policy
 
 
 def _family(type_name: str) -> str:

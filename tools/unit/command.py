@@ -110,5 +110,4 @@ def write_junit(report: TestReport, path: Path) -> None:
             if not r.passed:
                 text = "\n".join(render_tests(TestReport([r]))[1:-1])
                 ET.SubElement(case, "failure", message=r.error or "rows differ").text = text
-    path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)

@@ -4,10 +4,8 @@ the same pipeline invocation), then every expected port compared."""
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,15 @@ from model.contract import BigQueryField
 from model.errors import SpecIssue
 from model.product import DataProductInput, InputPort
 from tools.local.inputs import LocalContext
-from tools.local.inputs.fixtures import FixtureProblem, convert, messages, typed_rows
+from tools.local.inputs.fixtures import (
+    FixtureProblem,
+    RowProblem,
+    UnknownColumn,
+    message,
+    messages,
+    typed_row,
+    typed_rows,
+)
 from tools.local.inputs.kinds import LOCAL_INPUTS
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
 from tools.unit.compare import RowDiff, diff_rows
@@ -96,37 +102,30 @@ def _typed(
 ) -> list[dict[str, Any]]:
     if isinstance(given, FixtureRef):
         return typed_rows(_fixture(case, port, given), fields, ctx, port)
-    by_name = {f.name: f for f in fields}
     out = []
     for i, row in enumerate(given):
-        where = f"given.{port}[{i}]"
-        unknown = sorted(set(row) - set(by_name))
-        if unknown:
+        try:
+            out.append(typed_row(row, fields))
+        except UnknownColumn as exc:
+            columns = ", ".join(f.name for f in fields)
             raise _bad(
-                case, f"{where}.{unknown[0]}", f"is not a column of {port} ({', '.join(by_name)})"
-            )
-        typed = {}
-        for f in fields:
-            try:
-                typed[f.name] = convert(_plain(row.get(f.name)), f)
-            except ValueError as exc:
-                raise _bad(case, f"{where}.{f.name}", str(exc)) from None
-        out.append(typed)
+                case, f"given.{port}[{i}].{exc.column}", f"is not a column of {port} ({columns})"
+            ) from None
+        except RowProblem as exc:
+            raise _bad(case, f"given.{port}[{i}].{exc.column}", str(exc)) from None
     return out
 
 
 def _messages(case: TestCase, port: str, given: Any, ctx: LocalContext) -> list[dict[str, Any]]:
     if isinstance(given, FixtureRef):
         return messages(_fixture(case, port, given), ctx)
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
-        for i, row in enumerate(given):
-            if "data" not in row:
-                raise _bad(case, f"given.{port}[{i}]", "a message needs `data` (the event)")
-            handle.write(json.dumps(row, default=_plain) + "\n")
-    try:
-        return messages(Path(handle.name), ctx)
-    finally:
-        Path(handle.name).unlink()
+    out = []
+    for i, row in enumerate(given):
+        try:
+            out.append(message(row, i, ctx))
+        except RowProblem as exc:
+            raise _bad(case, f"given.{port}[{i}].{exc.column}", str(exc)) from None
+    return out
 
 
 def _fixture(case: TestCase, port: str, ref: FixtureRef) -> Path:
@@ -136,11 +135,6 @@ def _fixture(case: TestCase, port: str, ref: FixtureRef) -> Path:
     if path.suffix not in (".csv", ".jsonl"):
         raise _bad(case, f"given.{port}.fixture", "a fixture is a .csv or .jsonl file")
     return path
-
-
-def _plain(value: Any) -> Any:
-    """YAML reads an unquoted timestamp as a datetime: back to ISO text."""
-    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def _rows(w: Warehouse, rel: str) -> list[dict[str, Any]]:

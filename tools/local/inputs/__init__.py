@@ -5,7 +5,7 @@ the port's declared columns and the rules its outputs' contracts carry back."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,10 +57,11 @@ def input_data(mesh: Mesh, order: list[str], ctx: LocalContext) -> dict[str, Por
                 for row in rows:
                     for column, value in row.items():
                         pools[column].append(value)
-            out[f"{pid}.{port.name}"] = PortData(pid, port.name, rows, source)
+            data = PortData(pid, port.name, rows, source)
+            out[data.key] = data
     hints = input_hints(mesh, order)
-    names = [f.name for b, p, kind in pending for f in kind.fields(b, p)]
-    generator = Generator(ctx, pools, {n for n in names if names.count(n) > 1})
+    names = Counter(f.name for b, p, kind in pending for f in kind.fields(b, p))
+    generator = Generator(ctx, pools, {n for n, count in names.items() if count > 1})
     for bundle, port, kind in pending:
         rules = hints.for_port(bundle.id, port.name)
         rows = generator.rows(bundle.id, port.name, kind.fields(bundle, port), rules)
@@ -72,7 +73,8 @@ def input_data(mesh: Mesh, order: list[str], ctx: LocalContext) -> dict[str, Por
             for ref, lost in sorted(hints.uncarried.items())
             if ref.product == bundle.id and ref.port == port.name
         )
-        out[f"{bundle.id}.{port.name}"] = PortData(bundle.id, port.name, rows, "generated", notes)
+        data = PortData(bundle.id, port.name, rows, "generated", notes)
+        out[data.key] = data
     return out
 
 

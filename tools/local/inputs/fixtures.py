@@ -52,6 +52,17 @@ def find_fixture(folder: Path, port: str) -> Path | None:
 
 def read_rows(path: Path, ctx: LocalContext) -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, row) for every row of a fixture: where is `:<line>` or ` row <n>`."""
+    try:
+        yield from _read(path, ctx)
+    except UnicodeDecodeError as exc:
+        raise _fail(path, "", "", f"is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except csv.Error as exc:
+        raise _fail(path, "", "", f"is not CSV: {exc}") from None
+    except OSError as exc:
+        raise _fail(path, "", "", f"cannot be read: {exc.strerror}") from None
+
+
+def _read(path: Path, ctx: LocalContext) -> Iterator[tuple[str, dict[str, Any]]]:
     if path.suffix == ".csv":
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.DictReader(handle)
@@ -98,55 +109,89 @@ def _generated(path: Path, ctx: LocalContext) -> Iterable[Any]:
         raise _fail(path, "", "rows", f"failed: {type(exc).__name__}: {exc}") from None
 
 
+class RowProblem(ValueError):
+    """One value of one row that its port cannot hold; callers say where the row is."""
+
+    def __init__(self, column: str, message: str) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+class UnknownColumn(RowProblem):
+    """A column the port does not declare (each caller words it for its reader)."""
+
+
+def typed_row(row: dict[str, Any], fields: Sequence[BigQueryField]) -> dict[str, Any]:
+    """One row with each value checked and converted to its column's type (a fixture's
+    line, a generator's row, a unit test's given row)."""
+    names = {f.name for f in fields}
+    unknown = sorted(set(row) - names)
+    if unknown:
+        raise UnknownColumn(unknown[0], "")
+    typed: dict[str, Any] = {}
+    for f in fields:
+        try:
+            typed[f.name] = convert(row.get(f.name), f)
+        except ValueError as exc:
+            raise RowProblem(f.name, str(exc)) from None
+    return typed
+
+
 def typed_rows(
     path: Path, fields: Sequence[BigQueryField], ctx: LocalContext, port: str
 ) -> list[dict[str, Any]]:
-    """Every row of a fixture, each value checked and converted to its column's type."""
-    by_name = {f.name: f for f in fields}
+    """Every row of a fixture, typed (typed_row)."""
     out: list[dict[str, Any]] = []
     for where, row in read_rows(path, ctx):
-        unknown = sorted(set(row) - set(by_name))
-        if unknown:
-            raise _fail(
-                path,
-                where,
-                unknown[0],
-                f"is not a declared column of input port {port!r} (declared: {', '.join(by_name)})",
-            )
-        typed: dict[str, Any] = {}
-        for f in fields:
-            try:
-                typed[f.name] = convert(row.get(f.name), f)
-            except ValueError as exc:
-                raise _fail(path, where, f.name, str(exc)) from None
-        out.append(typed)
+        try:
+            out.append(typed_row(row, fields))
+        except UnknownColumn as exc:
+            declared = ", ".join(f.name for f in fields)
+            message = f"is not a declared column of input port {port!r} (declared: {declared})"
+            raise _fail(path, where, exc.column, message) from None
+        except RowProblem as exc:
+            raise _fail(path, where, exc.column, str(exc)) from None
     return out
+
+
+MESSAGE_FIELDS = ("data", "attributes", "message_id", "publish_time")
+
+
+def message(row: dict[str, Any], number: int, ctx: LocalContext) -> dict[str, Any]:
+    """A Pub/Sub message from a fixture line or a test's given row, with defaults for what
+    it leaves out (RowProblem when it is not one)."""
+    if "data" not in row:
+        raise RowProblem("data", "a message needs `data` (the event, object or text)")
+    unknown = sorted(set(row) - set(MESSAGE_FIELDS))
+    if unknown:
+        raise RowProblem(
+            unknown[0], f"is not a field of a Pub/Sub message ({', '.join(MESSAGE_FIELDS)})"
+        )
+    data = row["data"]
+    return {
+        "message_id": str(row.get("message_id") or 10**9 + number),
+        "publish_time": row.get("publish_time") or LocalContext.timestamp(ctx.clock),
+        "attributes": row.get("attributes") or {},
+        "data": data if isinstance(data, str) else json.dumps(data, default=_iso),
+    }
 
 
 def messages(path: Path, ctx: LocalContext) -> list[dict[str, Any]]:
-    """A Pub/Sub port's fixture as messages, with defaults for what a line leaves out."""
+    """A Pub/Sub port's fixture as messages."""
     out: list[dict[str, Any]] = []
     for number, (where, row) in enumerate(read_rows(path, ctx)):
-        if "data" not in row:
-            raise _fail(path, where, "data", "a message needs `data` (the event, object or text)")
-        unknown = sorted(set(row) - {"data", "attributes", "message_id", "publish_time"})
-        if unknown:
-            raise _fail(
-                path,
-                where,
-                unknown[0],
-                "is not a field of a Pub/Sub message (data, attributes, message_id, publish_time)",
-            )
-        data = row["data"]
-        out.append(
-            {
-                "message_id": str(row.get("message_id") or 10**9 + number),
-                "publish_time": row.get("publish_time") or LocalContext.timestamp(ctx.clock),
-                "attributes": row.get("attributes") or {},
-                "data": data if isinstance(data, str) else json.dumps(data),
-            }
-        )
+        try:
+            out.append(message(row, number, ctx))
+        except RowProblem as exc:
+            raise _fail(path, where, exc.column, str(exc)) from None
     return out
+
+
+def _iso(value: Any) -> str:
+    """YAML reads an unquoted timestamp as a datetime: back to ISO text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{value!r} is not JSON")
 
 
 _TRUE = {"true", "1", "yes", "y", "t"}
@@ -176,6 +221,8 @@ def convert(value: Any, f: BigQueryField) -> Any:
 
 
 def _scalar(value: Any, kind: str) -> Any:
+    if isinstance(value, datetime | date):  # YAML reads an unquoted timestamp as one
+        value = value.isoformat()
     text = str(value).strip()
     if kind == "INT64":
         if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):

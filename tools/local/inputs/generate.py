@@ -33,7 +33,11 @@ class Generator:
         self, ctx: LocalContext, pools: Mapping[str, Sequence[Any]], shared: set[str]
     ) -> None:
         self.ctx = ctx
-        self.pools = pools  # column name -> values a fixture holds
+        # column name -> the distinct values fixtures hold, sorted once (read per value)
+        self.pools = {
+            name: sorted({v for v in values if v is not None}, key=str)
+            for name, values in pools.items()
+        }
         self.shared = shared  # column names more than one generated port holds
 
     def rows(
@@ -54,7 +58,9 @@ class Generator:
         for row in rows:
             for k, name in enumerate(times[1:], 1):
                 if row[name] is not None and rules.get(name, _NONE).valid_values is None:
-                    row[name] = LocalContext.timestamp(_parse(row[name]) + timedelta(hours=k))
+                    row[name] = LocalContext.timestamp(
+                        datetime.fromisoformat(row[name]) + timedelta(hours=k)
+                    )
         return rows
 
     def _distinct(self, rule: ValueRules) -> int:
@@ -129,19 +135,15 @@ class Generator:
         return LocalContext.timestamp(at)
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _choices(rule: ValueRules, pool: Sequence[Any] | None, examples: bool) -> list[Any]:
+def _choices(rule: ValueRules, pool: Sequence[Any] | None, examples: bool) -> Sequence[Any]:
     if rule.valid_values is not None:
-        return list(rule.valid_values)
+        return rule.valid_values
     if rule.kept is not None:
-        return list(rule.kept)
+        return rule.kept
     if pool:
-        return sorted({v for v in pool if v is not None}, key=str)
+        return pool
     if examples and rule.examples and not rule.unique:
-        return list(rule.examples)
+        return rule.examples
     return []
 
 

@@ -33,14 +33,19 @@ class LocalInputKind(Protocol):
 
 
 @dataclass(frozen=True)
-class _TableSource:
-    """A source BigQuery reads as a table: the sheet's external table, the federated
-    query's result. Placeholders `{{ input.<port> }}` resolve to it."""
+class _Declared:
+    """A kind whose columns its spec declares (ProductBundle.input_fields)."""
 
     events: bool = False
 
     def fields(self, bundle: ProductBundle, port: InputPort) -> tuple[BigQueryField, ...]:
         return bundle.input_fields(port.name)
+
+
+@dataclass(frozen=True)
+class _TableSource(_Declared):
+    """A source BigQuery reads as a table: the sheet's external table, the federated
+    query's result. Placeholders `{{ input.<port> }}` resolve to it."""
 
     def materialise(self, run: ProductRun, port: InputPort, rows: list[dict[str, Any]]) -> None:
         table = conv.external_table_id(port.name)
@@ -83,13 +88,10 @@ def _query_columns(bundle: ProductBundle, port: FederatedInput) -> list[str]:
 
 
 @dataclass(frozen=True)
-class _EventSource:
+class _EventSource(_Declared):
     """Pub/Sub messages, handed to the pipeline that reads the port."""
 
     events: bool = True
-
-    def fields(self, bundle: ProductBundle, port: InputPort) -> tuple[BigQueryField, ...]:
-        return bundle.input_fields(port.name)
 
     def materialise(self, run: ProductRun, port: InputPort, rows: list[dict[str, Any]]) -> None:
         run.events[port.name] = rows
