@@ -24,7 +24,6 @@ from model.bundle import ProductBundle
 from model.contract import Contract
 from model.errors import SpecIssue
 from model.lineage import INPUT, PORT, ColumnRef, PortLineage, upstream_columns
-from model.product import DataflowFlexTemplate, DataProductInput, PubSubInput, TopicOutput
 
 SENSITIVE = frozenset({"pii", "sensitive"})
 # How sensitive a classification is; unknown names rank with "confidential".
@@ -80,12 +79,12 @@ def port_facts(
 ) -> PortFacts:
     spec = bundle.spec
     out_port = spec.output_port(port)
-    declassified = dict(getattr(out_port, "declassify", {}) or {})
+    declassified = dict(out_port.declassify) if out_port else {}
     own = lineage.get((bundle.id, port))
     scoped = sorted(
         f"{p}.{q}"
         for p, q in (own.upstream_ports() if own else set())
-        if p in bundles and getattr(bundles[p].spec.output_port(q), "tenant_column", None)
+        if _tenant_column_of(bundles, p, q)
     )
     contract = bundle.contracts[port]
     required: dict[str, str] = {
@@ -124,7 +123,7 @@ def check_governance(
         bundle = bundles[pid]
         issues += _check_declared_lineage(bundle, bundles)
         for i, out_port in enumerate(bundle.spec.output_ports):
-            if isinstance(out_port, TopicOutput):
+            if not out_port.serves_rows:
                 continue
             own = lineage.get((pid, out_port.name))
             if own is None:
@@ -137,7 +136,7 @@ def check_governance(
 def _tenant_column_of(bundles: Mapping[str, ProductBundle], product: str, port: str) -> str | None:
     bundle = bundles.get(product)
     spec_port = bundle.spec.output_port(port) if bundle else None
-    return getattr(spec_port, "tenant_column", None)
+    return spec_port.tenant_column if spec_port else None
 
 
 def _check_tenancy(
@@ -152,7 +151,7 @@ def _check_tenancy(
     scoped = sorted(
         (p, q) for p, q in own.upstream_ports() if _tenant_column_of(bundles, p, q) is not None
     )
-    column = getattr(out_port, "tenant_column", None)
+    column = out_port.tenant_column
     if not scoped:
         return []
     names = ", ".join(f"{p}.{q}" for p, q in scoped)
@@ -229,7 +228,7 @@ def _check_classification(
 ) -> list[SpecIssue]:
     out_port = bundle.spec.output_ports[index]
     contract: Contract = bundle.contracts[out_port.name]
-    declassified = dict(getattr(out_port, "declassify", {}) or {})
+    declassified = dict(out_port.declassify) if out_port else {}
     issues: list[SpecIssue] = []
     for column, direct in sorted(own.columns.items()):
         field = contract.column(column)
@@ -267,51 +266,73 @@ def _check_classification(
 def _check_declared_lineage(
     bundle: ProductBundle, bundles: Mapping[str, ProductBundle]
 ) -> list[SpecIssue]:
-    t = bundle.spec.transformation
-    if not isinstance(t, DataflowFlexTemplate):
+    issues: list[SpecIssue] = []
+    for port, lineage in bundle.spec.transformation.declared_lineage().items():
+        issues += _declared_columns_exist(bundle, port, lineage)
+        issues += _declared_sources_exist(bundle, bundles, lineage)
+    return issues
+
+
+def _declared_columns_exist(
+    bundle: ProductBundle, port: str, lineage: Mapping[str, list[str]]
+) -> list[SpecIssue]:
+    contract = bundle.contracts.get(port)
+    if contract is None:
         return []
     issues: list[SpecIssue] = []
-    contract = bundle.contracts.get(t.output_port)
-    if contract is not None:
-        missing = [f.name for f in contract.fields if f.name not in t.lineage]
-        if missing:
-            issues.append(
-                SpecIssue(
-                    bundle.path,
-                    "transformation.lineage",
-                    f"declare where {', '.join(missing)} of {t.output_port} come from "
-                    "(`[]` for values the pipeline computes)",
-                )
+    missing = [f.name for f in contract.fields if f.name not in lineage]
+    if missing:
+        issues.append(
+            SpecIssue(
+                bundle.path,
+                "transformation.lineage",
+                f"declare where {', '.join(missing)} of {port} come from "
+                "(`[]` for values the pipeline computes)",
             )
-        for column in sorted(set(t.lineage) - {f.name for f in contract.fields}):
-            issues.append(
-                SpecIssue(
-                    bundle.path,
-                    f"transformation.lineage.{column}",
-                    f"{column!r} is not a column of {t.output_port}",
-                )
+        )
+    for column in sorted(set(lineage) - {f.name for f in contract.fields}):
+        issues.append(
+            SpecIssue(
+                bundle.path,
+                f"transformation.lineage.{column}",
+                f"{column!r} is not a column of {port}",
             )
-    inputs = {p.name: p for p in bundle.spec.input_ports}
-    for column, sources in sorted(t.lineage.items()):
+        )
+    return issues
+
+
+def _declared_sources_exist(
+    bundle: ProductBundle, bundles: Mapping[str, ProductBundle], lineage: Mapping[str, list[str]]
+) -> list[SpecIssue]:
+    issues: list[SpecIssue] = []
+    for column, sources in sorted(lineage.items()):
         for j, source in enumerate(sources):
             where = f"transformation.lineage.{column}[{j}]"
             port_name, _, path = source.partition(".")
-            port = inputs.get(port_name)
             head = path.split(".")[0]
-            known: set[str] = set()
-            if isinstance(port, PubSubInput):
-                event = bundle.event_contracts.get(port.name)
-                known = {f.name for f in event.fields} if event else set()
-            elif isinstance(port, DataProductInput) and port.product in bundles:
-                upstream = bundles[port.product].contracts.get(port.port)
-                known = {f.name for f in upstream.fields} if upstream else set()
-            if port is None or not path:
+            if bundle.spec.input_port(port_name) is None or not path:
                 issues.append(
                     SpecIssue(bundle.path, where, f"{source!r} is not `<input port>.<column>`")
                 )
-            elif head not in known:
+            elif head not in _input_column_names(bundle, bundles, port_name):
                 issues.append(SpecIssue(bundle.path, where, f"{port_name} has no column {head!r}"))
     return issues
+
+
+def _input_column_names(
+    bundle: ProductBundle, bundles: Mapping[str, ProductBundle], port_name: str
+) -> set[str]:
+    """The columns a pipeline gets from an input port: its messages' (event contract) or,
+    for another product's port, that port's contract's (none when that product is
+    unknown). A pipeline is handed no other source."""
+    port = bundle.spec.input_port(port_name)
+    upstream = port.upstream() if port else None
+    if upstream is None:
+        event = bundle.event_contracts.get(port_name)
+        return {f.name for f in event.fields} if event else set()
+    other = bundles.get(upstream.product)
+    contract = other.contracts.get(upstream.port) if other else None
+    return {f.name for f in contract.fields} if contract else set()
 
 
 __all__ = ["INPUT", "PORT", "PortFacts", "check_governance", "port_facts", "rank"]

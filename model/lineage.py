@@ -24,10 +24,6 @@ from sqlglot.optimizer.scope import Scope, traverse_scope
 from model.bundle import ProductBundle
 from model.contract import Contract
 from model.conventions import SqlSyntaxError
-from model.product import (
-    DataflowFlexTemplate,
-    DataProductInput,
-)
 from model.sql import OWN_INPUT, PLACEHOLDER, SENTINEL_DB, SqlFile, parse_probe, sentinel_table
 
 INPUT = "input"  # ColumnRef.kind of a product's own input port (sheet, federated, events)
@@ -201,17 +197,18 @@ def _column_node(name: str, query: exp.Expr, schema: dict[str, Any]) -> sqlglot_
 
 
 def _declared_lineage(
-    bundle: ProductBundle, t: DataflowFlexTemplate
+    bundle: ProductBundle, declared: Mapping[str, list[str]]
 ) -> dict[str, frozenset[ColumnRef]]:
     inputs = {p.name: p for p in bundle.spec.input_ports}
     out: dict[str, frozenset[ColumnRef]] = {}
-    for column, sources in t.lineage.items():
+    for column, sources in declared.items():
         refs: set[ColumnRef] = set()
         for source in sources:
             port, _, rest = source.partition(".")
             spec = inputs.get(port)
-            if isinstance(spec, DataProductInput):
-                refs.add(ColumnRef(PORT, spec.product, spec.port, rest.split(".")[0]))
+            upstream = spec.upstream() if spec else None
+            if upstream is not None:
+                refs.add(ColumnRef(PORT, upstream.product, upstream.port, rest.split(".")[0]))
             else:
                 refs.add(ColumnRef(INPUT, bundle.id, port, rest))
         out[column] = frozenset(refs)
@@ -222,7 +219,6 @@ def product_lineage(
     bundle: ProductBundle, ports: Mapping[tuple[str, str], Contract]
 ) -> dict[str, PortLineage]:
     """Lineage of one product's output ports; `ports` holds every port's contract."""
-    t = bundle.spec.transformation
     out: dict[str, PortLineage] = {}
     for step in bundle.spec.sql_steps():
         sql = bundle.sql.get(step.sql)
@@ -231,15 +227,15 @@ def product_lineage(
             out[step.port] = PortLineage(
                 bundle.id, step.port, columns, step.field, tuple(problems), carried
             )
-    if isinstance(t, DataflowFlexTemplate):
-        declared = _declared_lineage(bundle, t)
-        out[t.output_port] = PortLineage(
+    for port, lineage in bundle.spec.transformation.declared_lineage().items():
+        declared = _declared_lineage(bundle, lineage)
+        out[port] = PortLineage(
             bundle.id,
-            t.output_port,
+            port,
             declared,
             "transformation.lineage",
-            # a pipeline's code is not read: a column declared from exactly one source
-            # column is taken to carry it (the unit tests prove the pipeline's mapping)
+            # code that is not read: a column declared from exactly one source column
+            # is taken to carry it (the unit tests prove the pipeline's mapping)
             carried=frozenset(c for c, refs in declared.items() if len(refs) == 1),
         )
     return out

@@ -278,7 +278,7 @@ def _topological_order(
     port_index = next(
         i
         for i, p in enumerate(first.spec.input_ports)
-        if p.kind == "data-product" and p.product == cycle[1 % len(cycle)]
+        if (up := p.upstream()) is not None and up.product == cycle[1 % len(cycle)]
     )
     return (), [
         SpecIssue(

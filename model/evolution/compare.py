@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from model.bundle import ProductBundle
 from model.contract import BigQueryField, Contract
 from model.evolution.rules import Change
-from model.product import OutputPort, Product, PubSubInput, TableOutput, TopicOutput
+from model.product import OutputPort, Product
 from model.quality import Check
 
 # (product, port, column) -> REQUIRED columns downstream that derive from it
@@ -69,7 +69,7 @@ def compare_columns(
         column = new[new_col]
         rule = (
             "required-column-added"
-            if column.mode == "REQUIRED" and isinstance(port, TableOutput) and "." not in new_col
+            if column.mode == "REQUIRED" and port.stores_rows and "." not in new_col
             else "column-added"
         )
         out.append(Change(rule, product, port.name, new_col, f"{column.type} {column.mode}", f))
@@ -245,49 +245,16 @@ def compare_port_settings(product: str, old: OutputPort, new: OutputPort, f: Any
         add("access-revoked", ", ".join(sorted(set(old.consumers) - set(new.consumers))))
     if set(new.consumers) - set(old.consumers):
         add("access-granted", ", ".join(sorted(set(new.consumers) - set(old.consumers))))
-    old_tenant, new_tenant = (
-        getattr(old, "tenant_column", None),
-        getattr(new, "tenant_column", None),
-    )
-    if old_tenant != new_tenant:
-        add("tenant-column-changed", f"{old_tenant or 'none'} -> {new_tenant or 'none'}")
-    if getattr(old, "declassify", {}) != getattr(new, "declassify", {}):
+    if old.tenant_column != new.tenant_column:
+        add(
+            "tenant-column-changed",
+            f"{old.tenant_column or 'none'} -> {new.tenant_column or 'none'}",
+        )
+    if old.declassify != new.declassify:
         add("declassify-changed", "")
-    if isinstance(old, TableOutput) and isinstance(new, TableOutput):
-        _table_settings(old, new, add)
-    elif isinstance(old, TopicOutput) and isinstance(new, TopicOutput):
-        if new.message_retention_days < old.message_retention_days:
-            add(
-                "topic-retention-shortened",
-                f"{old.message_retention_days} -> {new.message_retention_days} days",
-            )
-        elif new.message_retention_days > old.message_retention_days:
-            add("port-settings-changed", "message retention lengthened")
-    else:
-        rest = {"name", "physical_name", "consumers", "tenant_column", "declassify", "contract"}
-        if old.model_dump(exclude=rest) != new.model_dump(exclude=rest):
-            add("port-settings-changed", "")
+    for rule, detail in old.settings_changes(new):
+        add(rule, detail)
     return out
-
-
-def _table_settings(old: TableOutput, new: TableOutput, add: Callable[[str, str], None]) -> None:
-    p0, p1 = old.partitioning, new.partitioning
-    if (p0 and (p0.field, p0.type)) != (p1 and (p1.field, p1.type)):
-        shown = [f"{p.field} by {p.type}" if p else "none" for p in (p0, p1)]
-        add("partitioning-changed", " -> ".join(shown))
-    e0 = p0.expiration_days if p0 else None
-    e1 = p1.expiration_days if p1 else None
-    if e0 != e1:
-        shorter = e1 is not None and (e0 is None or e1 < e0)
-        rule = "partition-expiration-shortened" if shorter else "port-settings-changed"
-        add(rule, f"partition expiration {e0 or 'none'} -> {e1 or 'none'} days")
-    if old.require_partition_filter != new.require_partition_filter:
-        if new.require_partition_filter:
-            add("partition-filter-required", "")
-        else:
-            add("port-settings-changed", "partition filter no longer required")
-    if old.clustering != new.clustering:
-        add("clustering-changed", f"{old.clustering} -> {new.clustering}")
 
 
 # ---- products ----------------------------------------------------------------------------
@@ -349,7 +316,7 @@ def compare_event_schemas(base: ProductBundle, head: ProductBundle) -> list[Chan
     valid may be refused now (a new required field, a removed or retyped one)."""
     out: list[Change] = []
     for port in head.spec.input_ports:
-        if not isinstance(port, PubSubInput) or port.name not in base.event_contracts:
+        if port.name not in base.event_contracts:
             continue
         a, b = base.event_contracts[port.name], head.event_contracts.get(port.name)
         if b is None:

@@ -1,0 +1,185 @@
+"""What every input-port, transformation and output-port kind answers.
+
+A kind is one module of this package: its spec model and, as methods and class
+attributes, everything the platform does with it that needs no Pulumi (checks,
+lineage facts, how a local run feeds or runs it, how the catalog describes it).
+Its Pulumi part is the module of the same name in `components/kinds/`. Code
+outside the kinds asks these questions instead of branching on the kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol
+
+from pydantic import Field
+
+from model.spec_types import (
+    Column,
+    Email,
+    RelativePath,
+    Slug,
+    SourceColumn,
+    StrictModel,
+    Text,
+    VersionedName,
+)
+
+if TYPE_CHECKING:
+    from model.contract import Contract
+    from model.errors import SpecIssue
+    from model.product import Product
+    from model.sql import SqlFile
+
+# How `datamesh local` feeds an input port: rows of the `ext_<port>` table the SQL
+# reads, messages handed to the pipeline, or nothing (an upstream product's run fills it).
+LocalRows = Literal["table", "events", "upstream"]
+
+
+class SpecChecks(Protocol):
+    """What a kind's `check` gets: where to report, and the product's files."""
+
+    product: Product
+    folder: Path
+    issues: list[SpecIssue]
+    sql: dict[str, SqlFile]  # the SQL files loaded so far, by path as written
+
+    def add(self, field: str, message: str, code: str = "") -> None: ...
+
+    def load_sql(self, rel: str, field: str) -> None: ...
+
+
+class Upstream(NamedTuple):
+    """The output port of another product an input port reads."""
+
+    product: str
+    port: str
+
+
+class InputKind(StrictModel):
+    """An input port. Subclasses declare `kind`, `name` and `description`."""
+
+    local_rows: ClassVar[LocalRows]
+    sql_readable: ClassVar[bool] = False  # the product's SQL reads it as `{{ input.<port> }}`
+
+    def declared_columns(self) -> list[SourceColumn]:
+        """Columns the spec declares (a sheet's, a federated query's); [] when another
+        file holds them (an event contract, the upstream port's contract)."""
+        return []
+
+    def event_contract(self) -> str | None:
+        """The contract file of the messages the port receives, if it receives messages."""
+        return None
+
+    def upstream(self) -> Upstream | None:
+        return None
+
+    def source(self) -> str:
+        """Where the data comes from, in words (the catalog's input list)."""
+        raise NotImplementedError
+
+
+class SqlStep(NamedTuple):
+    """One SQL file of a transformation: the output port it fills and the field naming it.
+    `view`: the port is a view of the query; otherwise the query's rows are written to the
+    port's table (`truncate`: replacing what it held)."""
+
+    field: str
+    sql: str
+    port: str
+    view: bool = False
+    truncate: bool = False
+
+
+@dataclass(frozen=True)
+class PipelineStep:
+    """A pipeline the platform runs: its folder, what it reads and writes, its parameters."""
+
+    folder: str
+    input_port: str
+    output_port: str
+    parameters: dict[str, str] = field(default_factory=dict)
+
+
+class TransformationKind(StrictModel):
+    """How a product turns its inputs into its outputs. Subclasses declare `kind`."""
+
+    def sql_steps(self) -> list[SqlStep]:
+        return []
+
+    def pipeline_step(self) -> PipelineStep | None:
+        return None
+
+    def writes(self) -> list[str]:
+        """The output ports it fills, one entry per writer."""
+        return [s.port for s in self.sql_steps()]
+
+    def declared_lineage(self) -> dict[str, dict[str, list[str]]]:
+        """Output port -> column -> `<input port>.<column>` sources, for code whose
+        lineage cannot be read (a pipeline's); SQL's lineage is read from the SQL."""
+        return {}
+
+    def check(self, out: SpecChecks) -> None:
+        """Rules between the transformation and the rest of its product and files."""
+
+    def summary(self) -> str:
+        """One line for the catalog."""
+        raise NotImplementedError
+
+
+class OutputKind(StrictModel):
+    """An output port. Subclasses declare `kind`."""
+
+    serves_rows: ClassVar[bool] = True  # a table or view BigQuery reads (a topic: False)
+    stores_rows: ClassVar[bool] = False  # a table the transformation writes into
+
+    name: Slug
+    physical_name: VersionedName = Field(
+        description="Table, view or topic id; ends in `_v<major>` of the contract"
+    )
+    contract: RelativePath = Field(description="ODCS v3 contract file of this port")
+    consumers: list[Email] = Field(
+        default_factory=list, description="Groups allowed to read this port"
+    )
+
+    def check_contract(self, out: SpecChecks, where: str, contract: Contract) -> None:
+        """Rules between the port and its contract."""
+
+    def address(self, project: str, dataset_id: str) -> str:
+        """Where consumers find it."""
+        return f"{project}.{dataset_id}.{self.physical_name}"
+
+    def settings_changes(self, new: OutputKind) -> list[tuple[str, str]]:
+        """How the kind's own settings changed, as (evolution rule, detail)."""
+        common = {"name", "physical_name", "consumers", "tenant_column", "declassify", "contract"}
+        same = self.model_dump(exclude=common) == new.model_dump(exclude=common)
+        return [] if same else [("port-settings-changed", "")]
+
+
+class RowsOutput(OutputKind):
+    """A table or view: rows consumers read, possibly derived from more sensitive ones."""
+
+    declassify: dict[Column, Text] = Field(
+        default_factory=dict,
+        description="Column -> why it may be less sensitive than the columns it derives "
+        "from (e.g. hashed, aggregated over at least 20 people); reported by the plan",
+    )
+
+
+def check_tenant_column(
+    out: SpecChecks, where: str, contract: Contract, column: str | None
+) -> None:
+    if column is None:
+        return
+    col = contract.column(column)
+    if col is None:
+        out.add(
+            f"{where}.tenant_column", f"column {column!r} is not in contract {contract.path.name}"
+        )
+    elif col.mode != "REQUIRED" or col.type != "STRING":
+        out.add(
+            f"{where}.tenant_column",
+            f"tenant column {column!r} must be a REQUIRED STRING in the "
+            f"contract (it is {col.mode} {col.type})",
+        )

@@ -1,0 +1,73 @@
+"""Input kind `federated`: a Cloud SQL database queried through a BigQuery connection."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, ClassVar, Literal
+
+import sqlglot
+from pydantic import Field, StringConstraints
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from model.kinds.base import InputKind, LocalRows
+from model.messages import rule
+from model.spec_types import Slug, SourceColumn, Text
+
+
+class CloudSqlEngine(StrEnum):
+    POSTGRES = "POSTGRES"
+    MYSQL = "MYSQL"
+
+
+class FederatedInput(InputKind):
+    """A Cloud SQL database queried through a BigQuery connection (EXTERNAL_QUERY)."""
+
+    local_rows: ClassVar[LocalRows] = "table"
+    sql_readable: ClassVar[bool] = True
+
+    kind: Literal["federated"]
+    name: Slug
+    description: Text
+    engine: CloudSqlEngine
+    instance: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(
+                r"^[a-z][a-z0-9-]*:[a-z0-9-]+:[a-z][a-z0-9-]*$",
+                "a Cloud SQL connection name, project:region:instance",
+            )
+        ),
+    ] = Field(description="Cloud SQL instance connection name, `project:region:instance`")
+    database: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(
+                r"^[A-Za-z_][A-Za-z0-9_$-]{0,62}$",
+                "a database name: up to 63 letters, digits, '_', '$' or '-'",
+            )
+        ),
+    ]
+    query: Annotated[str, StringConstraints(min_length=1)] = Field(
+        description="Query run in the source database by EXTERNAL_QUERY"
+    )
+    columns: list[SourceColumn] = Field(
+        default_factory=list,
+        description="The columns the query returns, as BigQuery types (optional; used by "
+        "lineage, the local run and its fixtures)",
+    )
+
+    def declared_columns(self) -> list[SourceColumn]:
+        return self.columns
+
+    def source(self) -> str:
+        return f"Cloud SQL {self.engine.value} {self.instance}/{self.database}"
+
+    def selected_names(self) -> list[str] | str:
+        """The names the query's select list gives, or why it gives none."""
+        try:
+            query = sqlglot.parse_one(self.query, read=self.engine.value.lower())
+        except SqlglotError as exc:
+            return f"does not parse: {exc}"
+        names = list(query.named_selects) if isinstance(query, exp.Query) else []
+        return names if names and "*" not in names else "its select list names no column"

@@ -1,0 +1,42 @@
+"""Input kind `google-sheet`: a Google Sheet read through a BigQuery external table."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, StringConstraints
+
+from model.kinds.base import InputKind, LocalRows
+from model.messages import rule
+from model.spec_types import Slug, SourceColumn, Text
+
+
+class GoogleSheetInput(InputKind):
+    """A Google Sheet read through a BigQuery external table."""
+
+    local_rows: ClassVar[LocalRows] = "table"
+    sql_readable: ClassVar[bool] = True
+
+    kind: Literal["google-sheet"]
+    name: Slug
+    description: Text
+    sheet_url: Annotated[
+        str,
+        StringConstraints(
+            pattern=rule(
+                r"^https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]+",
+                "a Google Sheets address, https://docs.google.com/spreadsheets/d/<id>",
+            )
+        ),
+    ]
+    range: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(
+        description="Sheet and cell range, e.g. `logbook!A1:F`"
+    )
+    header_rows: int = Field(default=1, ge=0, le=10)
+    columns: list[SourceColumn] = Field(min_length=1)
+
+    def declared_columns(self) -> list[SourceColumn]:
+        return self.columns
+
+    def source(self) -> str:
+        return f"Google Sheet {self.sheet_url}"
