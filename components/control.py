@@ -14,7 +14,7 @@ from components.placement import Placement, table_resource_name
 from components.quality_rules import quality_rules, row_filter
 from model import conventions as conv
 from model.contract import Contract
-from model.product import OutputPort, TableOutput
+from model.product import OutputPort
 
 
 @dataclass(frozen=True)
@@ -194,13 +194,13 @@ class ControlPort(pulumi.ComponentResource):
             )
 
         for out in args.output_ports:
-            if not isinstance(out, TableOutput) or out.name not in watched.tables:
+            if not out.stores_rows or out.name not in watched.tables:
                 continue
             self._quality_scan(name, args, out, watched.tables[out.name])
         self.register_outputs({"channels": channels})
 
     def _quality_scan(
-        self, name: str, args: ControlPortArgs, port: TableOutput, table: gcp.bigquery.Table
+        self, name: str, args: ControlPortArgs, port: OutputPort, table: gcp.bigquery.Table
     ) -> None:
         at = args.placement
         contract = args.contracts[port.name]

@@ -47,7 +47,7 @@ class Discovery(pulumi.ComponentResource):
         consumers = sorted({g for p in args.output_ports for g in p.consumers})
         tenant_groups = (
             sorted(set(args.tenant_groups))
-            if any(getattr(p, "tenant_column", None) for p in args.output_ports)
+            if any(p.tenant_column for p in args.output_ports)
             else []
         )
         self.data_product = gcp.dataplex.DataProduct(
@@ -73,7 +73,7 @@ class Discovery(pulumi.ComponentResource):
         )
         assets = args.assets
         for port in args.output_ports:
-            if port.kind == "topic" or port.name not in assets:
+            if not port.serves_rows or port.name not in assets:
                 continue
             gcp.dataplex.DataProductDataAsset(
                 f"{name}-dataplex-asset-{port.name}",

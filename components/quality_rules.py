@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from model.contract import Contract
-from model.product import TableOutput
+from model.product import OutputPort
 from model.quality import Check
 
 
@@ -45,11 +45,12 @@ def quality_rules(contract: Contract) -> list[dict[str, Any]]:
     return [dataplex_rule(check) for check in contract.checks]
 
 
-def row_filter(port: TableOutput, contract: Contract) -> str | None:
+def row_filter(port: OutputPort, contract: Contract) -> str | None:
     """Scan only recent partitions of tables that require a partition filter."""
-    if port.partitioning is None or not port.require_partition_filter:
+    field = port.required_filter_column()
+    if field is None:
         return None
-    column = contract.column(port.partitioning.field)
+    column = contract.column(field)
     if column is not None and column.type == "DATE":
-        return f"{port.partitioning.field} >= DATE_SUB(CURRENT_DATE(), INTERVAL 2 DAY)"
-    return f"{port.partitioning.field} >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 2 DAY)"
+        return f"{field} >= DATE_SUB(CURRENT_DATE(), INTERVAL 2 DAY)"
+    return f"{field} >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 2 DAY)"

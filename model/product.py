@@ -32,7 +32,7 @@ from model.kinds import (
     ViewQuery,
     Views,
 )
-from model.kinds.data_product_input import data_product_inputs
+from model.kinds.data_product import data_product_inputs
 from model.spec_types import (
     Column,
     Domain,

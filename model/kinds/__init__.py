@@ -17,7 +17,7 @@ from model.kinds.base import (
     TransformationKind,
     Upstream,
 )
-from model.kinds.data_product_input import DataProductInput
+from model.kinds.data_product import DataProductInput
 from model.kinds.dataflow_flex_template import DataflowFlexTemplate
 from model.kinds.federated import CloudSqlEngine, FederatedInput
 from model.kinds.google_sheet import GoogleSheetInput

@@ -150,6 +150,11 @@ class OutputKind(StrictModel):
         """Where consumers find it."""
         return f"{project}.{dataset_id}.{self.physical_name}"
 
+    def required_filter_column(self) -> str | None:
+        """The column every query of the port must filter on (BigQuery refuses a query
+        of a table that requires a partition filter without one); None when none."""
+        return None
+
     def settings_changes(self, new: OutputKind) -> list[tuple[str, str]]:
         """How the kind's own settings changed, as (evolution rule, detail)."""
         common = {"name", "physical_name", "consumers", "tenant_column", "declassify", "contract"}

@@ -31,6 +31,11 @@ class TableOutput(RowsOutput):
         default=None, description="Multi-tenant column; tenants only see their own rows"
     )
 
+    def required_filter_column(self) -> str | None:
+        if self.partitioning is None or not self.require_partition_filter:
+            return None
+        return self.partitioning.field
+
     def check_contract(self, out: SpecChecks, where: str, contract: Contract) -> None:
         check_tenant_column(out, where, contract, self.tenant_column)
         self._check_partitioning(out, where, contract)

@@ -14,31 +14,26 @@ import pytest
 
 from components.control import ControlPort, ControlPortArgs, Watched
 from components.discovery import Discovery, DiscoveryArgs
-from components.input_data_product import DataProductInputPort, DataProductInputPortArgs
-from components.input_federated import FederatedInputPort, FederatedInputPortArgs
-from components.input_pubsub import PubSubInputPort, PubSubInputPortArgs
-from components.input_sheet import GoogleSheetInputPort, GoogleSheetInputPortArgs
-from components.output_ports import (
-    TableOutputPort,
-    TableOutputPortArgs,
-    TopicOutputPort,
-    TopicOutputPortArgs,
-    ViewOutputPort,
-    ViewOutputPortArgs,
-)
-from components.placement import Placement
-from components.references import PortReference
-from components.storage import ProductStorage, ProductStorageArgs
-from components.transform_dataflow import (
+from components.kinds.data_product import DataProductInputPort, DataProductInputPortArgs
+from components.kinds.dataflow_flex_template import (
     DataflowTransformation,
     DataflowTransformationArgs,
     PipelineWiring,
 )
-from components.transform_scheduled_query import (
+from components.kinds.federated import FederatedInputPort, FederatedInputPortArgs
+from components.kinds.google_sheet import GoogleSheetInputPort, GoogleSheetInputPortArgs
+from components.kinds.pubsub import PubSubInputPort, PubSubInputPortArgs
+from components.kinds.scheduled_query import (
     ScheduledQueryTransformation,
     ScheduledQueryTransformationArgs,
 )
-from components.transform_views import ViewsTransformation, ViewsTransformationArgs
+from components.kinds.table import TableOutputPort, TableOutputPortArgs
+from components.kinds.topic import TopicOutputPort, TopicOutputPortArgs
+from components.kinds.view import ViewOutputPort, ViewOutputPortArgs
+from components.kinds.views import ViewsTransformation, ViewsTransformationArgs
+from components.placement import Placement
+from components.references import PortReference
+from components.storage import ProductStorage, ProductStorageArgs
 from model import Mesh, load_mesh
 from model import conventions as conv
 from model.product import DataflowFlexTemplate, ScheduledQueries

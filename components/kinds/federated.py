@@ -7,14 +7,17 @@ needs `connectionUser` on the connection.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
 
+from components.build import Build
 from components.options import child, iam
 from components.placement import Placement
+from components.sql_render import external_query
 from model import conventions as conv
 from model.product import FederatedInput
 
@@ -83,3 +86,22 @@ class FederatedInputPort(pulumi.ComponentResource):
             at.project, ".", at.location, ".", self.connection.connection_id
         )
         self.register_outputs({"connection": self.connection_name})
+
+
+def build(b: Build, port: FederatedInput) -> None:
+    key = credentials_key(b.at.product, port.name)
+    creds = b.args.federated_credentials.get(key)
+    if creds is None:
+        raise pulumi.RunError(
+            f"{b.at.product}: input port {port.name!r} needs credentials: run "
+            f"`pulumi config set --secret --path "
+            f"'data-mesh:federatedCredentials.{key}.password' ...` (and `.username`)"
+        )
+    part = FederatedInputPort(
+        f"{b.name}-in-{port.name}",
+        FederatedInputPortArgs(b.at, port, creds, b.storage.identity),
+        b.opts(),
+    )
+    b.sql_inputs[port.name] = part.connection_name.apply(
+        functools.partial(external_query, query=port.query)
+    )

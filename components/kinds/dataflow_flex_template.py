@@ -17,6 +17,8 @@ from typing import Any
 import pulumi
 import pulumi_gcp as gcp
 
+from components.build import Build
+from components.control import Watched
 from components.options import child, iam, stateful
 from components.placement import Placement
 from model import conventions as conv
@@ -227,3 +229,35 @@ class DataflowTransformation(pulumi.ComponentResource):
             opts=child(self, depends_on=[self.template]),
         )
         self.register_outputs({"jobName": self.job.name, "deadLetterTable": dead_letter_ref})
+
+
+def build(b: Build, t: DataflowFlexTemplate) -> Watched:
+    settings = b.args.settings
+
+    def table_ref(project: Any, dataset: Any, table: Any) -> pulumi.Output[str]:
+        return pulumi.Output.concat(project, ":", dataset, ".", table)
+
+    out = b.tables[t.output_port]
+    wiring = PipelineWiring(
+        input_subscription=b.subscription_paths[t.input_port],
+        output_table=table_ref(out.project, out.dataset_id, out.table_id),
+        side_inputs={
+            f"{conv.sql_name(name)}_table": table_ref(ref.project, ref.dataset_id, ref.resource_id)
+            for name, ref in sorted(b.args.upstream.items())
+        },
+        template_metadata=b.args.template_metadata,
+    )
+    flow = DataflowTransformation(
+        f"{b.name}-transform",
+        DataflowTransformationArgs(
+            b.at,
+            t,
+            wiring,
+            b.storage.dataset_id,
+            b.storage.identity,
+            settings.pipeline_image_tag,
+            settings.subnetwork,
+        ),
+        b.opts(),
+    )
+    return Watched(dataflow_job=flow.job)

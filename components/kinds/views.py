@@ -13,9 +13,15 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.build import Build
+from components.control import Watched
+from components.kinds.view import ViewOutputPort, ViewOutputPortArgs
 from components.options import iam
 from components.references import PortReference
+from components.sql_render import render_sql
 from model import conventions as conv
+from model.product import ViewOutput, Views
+from model.sql import OWN_INPUT
 
 
 @dataclass(frozen=True)
@@ -48,3 +54,31 @@ class ViewsTransformation(pulumi.ComponentResource):
                     opts=iam(self, replace_with=[view], depends_on=[view]),
                 )
         self.register_outputs({})
+
+
+def build(b: Build, t: Views) -> Watched:
+    reads: dict[str, list[PortReference]] = {}
+    for v in t.views:
+        port = b.bundle.spec.output_port(v.port)
+        assert isinstance(port, ViewOutput)  # checked by the model
+        sql = b.bundle.sql[v.sql]
+        b.views[v.port] = ViewOutputPort(
+            f"{b.name}-out-{v.port}",
+            ViewOutputPortArgs(
+                b.at,
+                port,
+                b.bundle.contracts[port.name],
+                b.storage.dataset_id,
+                render_sql(sql, b.resolved(sql)),
+                tuple(b.args.settings.tenants),
+                b.args.facts.get(port.name),
+            ),
+            b.opts(),
+        ).view
+        reads[v.port] = [
+            b.upstream_port(ref) for ref in sql.refs if ref.product not in (OWN_INPUT, b.at.product)
+        ]
+    ViewsTransformation(
+        f"{b.name}-transform", ViewsTransformationArgs(b.at.product, b.views, reads), b.opts()
+    )
+    return Watched()

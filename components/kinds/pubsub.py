@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.build import Build
 from components.options import child, iam, stateful
 from components.placement import Placement
 from components.protobuf import proto_schema
@@ -159,3 +160,20 @@ class PubSubInputPort(pulumi.ComponentResource):
                 "deadLetterTopic": self.dead_letter_topic.id,
             }
         )
+
+
+def build(b: Build, port: PubSubInput) -> None:
+    part = PubSubInputPort(
+        f"{b.name}-in-{port.name}",
+        PubSubInputPortArgs(
+            b.at,
+            port,
+            b.bundle.event_contracts[port.name],
+            b.storage.identity,
+            b.args.project_number,
+        ),
+        b.opts(),
+    )
+    b.subscriptions[port.name] = part.subscription
+    b.subscription_paths[port.name] = part.subscription_path
+    b.dead_letters[port.name] = part.dead_letter_subscription

@@ -9,8 +9,12 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.build import Build
+from components.control import Watched
 from components.options import iam
 from components.placement import Placement
+from components.references import fq_table
+from components.sql_render import render_sql, write_script
 from model import conventions as conv
 from model.product import ScheduledQueries
 
@@ -64,3 +68,29 @@ class ScheduledQueryTransformation(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[token_creator, table]),
             )
         self.register_outputs({"configs": {k: v.name for k, v in self.configs.items()}})
+
+
+def build(b: Build, t: ScheduledQueries) -> Watched:
+    queries: dict[str, pulumi.Input[str]] = {}
+    for q in t.queries:
+        sql = b.bundle.sql[q.sql]
+        table = b.tables[q.destination_port]
+        queries[q.name] = write_script(
+            fq_table(table.project, table.dataset_id, table.table_id),
+            [f.name for f in b.bundle.contracts[q.destination_port].fields],
+            render_sql(sql, b.resolved(sql)),
+            q.write_disposition,
+        )
+    sq = ScheduledQueryTransformation(
+        f"{b.name}-transform",
+        ScheduledQueryTransformationArgs(
+            b.at,
+            t,
+            queries,
+            b.tables,
+            b.storage.service_account_name,
+            b.args.project_number,
+        ),
+        b.opts(),
+    )
+    return Watched(transfer_configs=list(sq.configs.values()))

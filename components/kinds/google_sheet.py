@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_gcp as gcp
 
+from components.build import Build
 from components.options import child
 from components.placement import Placement
+from components.references import fq_table
 from model import conventions as conv
 from model.product import GoogleSheetInput
 
@@ -64,3 +66,12 @@ class GoogleSheetInputPort(pulumi.ComponentResource):
             opts=child(self),
         )
         self.register_outputs({"tableId": self.table.table_id, "sheetUrl": port.sheet_url})
+
+
+def build(b: Build, port: GoogleSheetInput) -> None:
+    table = GoogleSheetInputPort(
+        f"{b.name}-in-{port.name}",
+        GoogleSheetInputPortArgs(b.at, port, b.storage.dataset_id),
+        b.opts(),
+    ).table
+    b.sql_inputs[port.name] = fq_table(table.project, table.dataset_id, table.table_id)
