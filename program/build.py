@@ -54,7 +54,7 @@ def build_mesh(
                 edge.producer,
                 edge.output_port,
                 port.kind,
-                getattr(port, "tenant_column", None),
+                port.tenant_column,
                 entry,
             )
         built[pid] = DataProduct(
@@ -69,7 +69,7 @@ def build_mesh(
                 facts={
                     port.name: port_facts(mesh[pid], port.name, mesh.products, mesh.lineage)
                     for port in mesh[pid].spec.output_ports
-                    if port.kind != "topic"
+                    if port.serves_rows
                 },
             ),
         )

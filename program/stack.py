@@ -17,7 +17,6 @@ from pulumi.runtime import config as runtime_config
 from model import Mesh, SpecError, load_mesh
 from model.errors import SpecIssue
 from model.files import FileProblem, read_json_object
-from model.product import DataflowFlexTemplate
 from model.stack_settings import PROJECT, StackSettings, settings_from_config
 
 
@@ -103,9 +102,9 @@ def template_metadata(mesh: Mesh, settings: StackSettings) -> dict[str, dict[str
     out: dict[str, dict[str, Any]] = {}
     for pid in settings.products:
         bundle = mesh[pid]
-        t = bundle.spec.transformation
-        if isinstance(t, DataflowFlexTemplate):
-            path = bundle.folder / t.pipeline / "metadata.json"
+        step = bundle.spec.transformation.pipeline_step()
+        if step is not None:
+            path = bundle.folder / step.folder / "metadata.json"
             if not path.exists():
                 raise pulumi.RunError(f"{path}: (file): the Flex Template needs metadata.json")
             try:

@@ -68,6 +68,11 @@ class InputKind(StrictModel):
         file holds them (an event contract, the upstream port's contract)."""
         return []
 
+    def inferred_columns(self) -> list[str] | str:
+        """Column names the spec tells without declaring them (a federated query's select
+        list), or why it cannot; [] when it tells none."""
+        return []
+
     def event_contract(self) -> str | None:
         """The contract file of the messages the port receives, if it receives messages."""
         return None

@@ -63,11 +63,13 @@ class FederatedInput(InputKind):
     def source(self) -> str:
         return f"Cloud SQL {self.engine.value} {self.instance}/{self.database}"
 
-    def selected_names(self) -> list[str] | str:
+    def inferred_columns(self) -> list[str] | str:
         """The names the query's select list gives, or why it gives none."""
         try:
             query = sqlglot.parse_one(self.query, read=self.engine.value.lower())
         except SqlglotError as exc:
-            return f"does not parse: {exc}"
+            return f"query: does not parse: {exc}"
         names = list(query.named_selects) if isinstance(query, exp.Query) else []
-        return names if names and "*" not in names else "its select list names no column"
+        if names and "*" not in names:
+            return names
+        return "columns: declare the columns the query returns (its select list names none)"

@@ -11,7 +11,7 @@ import pytest
 from tests.helpers import REPO, edit_yaml
 from tools.plan.mocks import GcpMocks, project_number
 from tools.plan.runner import ProgramError, plan_with_references, run_program
-from tools.plan.stack_config import SECRET_PLACEHOLDER, load_stack_config
+from tools.stack import SECRET_PLACEHOLDER, load_stack_config
 
 
 def test_stack_config_is_namespaced_structured_and_secret_aware() -> None:
@@ -131,7 +131,7 @@ def test_referenced_stack_outputs_can_come_from_a_registry_file(tmp_path: Path) 
 def test_unreadable_registry_file_is_a_config_problem(tmp_path: Path) -> None:
     import shutil
 
-    from tools.plan.stack_config import ConfigProblem
+    from tools.stack import ConfigProblem
 
     for name in ("Pulumi.yaml", "Pulumi.iot-dev.yaml", "__main__.py"):
         shutil.copy(REPO / name, tmp_path / name)

@@ -9,7 +9,7 @@ from model.errors import COMMAND_LINE, SpecIssue
 from tools.catalog import site as site_pages
 from tools.catalog.context import Site
 from tools.catalog.run_data import CatalogProblem, read_run
-from tools.plan.stack_config import load_stack
+from tools.stack import load_stack
 
 
 def build_catalog(
@@ -19,7 +19,8 @@ def build_catalog(
     before every input has been checked."""
     if out.exists() and not out.is_dir():
         raise CatalogProblem(SpecIssue(COMMAND_LINE, "--out", f"{out} is a file, not a folder"))
-    _, mesh, settings = load_stack(project_dir, stack, products_dir)
+    context = load_stack(project_dir, stack, products_dir)
+    mesh, settings = context.mesh, context.settings
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
     site = Site(mesh, settings, stack, run, products)

@@ -14,7 +14,7 @@ def _freshness(site: Site, pid: str) -> str:
     target = f"within {spec.slos.freshness_minutes} min"
     if site.run is None:
         return target
-    ages = [site.run.age_minutes(pid, p.name) for p in spec.output_ports if p.kind != "topic"]
+    ages = [site.run.age_minutes(pid, p.name) for p in spec.output_ports if p.serves_rows]
     known = [a for a in ages if a is not None]
     if not known:
         return f"{target}; no freshness column"

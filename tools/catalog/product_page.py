@@ -3,11 +3,9 @@ access, columns with their direct lineage, and quality rules with the run's resu
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from model.lineage import INPUT, ColumnRef
-from model.product import DataProductInput, FederatedInput, GoogleSheetInput, PubSubInput
 from tools.catalog.context import Site
 
 
@@ -28,20 +26,13 @@ def _inputs(site: Site, pid: str) -> list[dict[str, str]]:
     out: list[dict[str, str]] = []
     for port in site.mesh[pid].spec.input_ports:
         url = ""
-        description = getattr(port, "description", None) or ""
-        if isinstance(port, DataProductInput):
-            source = f"{port.product}.{port.port}"
-            url = "../" + site.url(port.product, port.port)
-            upstream = site.mesh[port.product].contracts.get(port.port)
+        description = port.description or ""
+        up = port.upstream()
+        if up is not None:
+            url = "../" + site.url(up.product, up.port)
+            upstream = site.mesh[up.product].contracts.get(up.port)
             description = description or (upstream.description if upstream else "")
-        elif isinstance(port, GoogleSheetInput):
-            source = f"Google Sheet {port.sheet_url}"
-        elif isinstance(port, FederatedInput):
-            source = f"Cloud SQL {port.engine.value} {port.instance}/{port.database}"
-        elif isinstance(port, PubSubInput):
-            source = f"Pub/Sub events, contract {Path(port.contract).name}"
-        else:  # pragma: no cover - every input kind is listed above
-            source = port.kind
+        source = port.source()
         out.append(
             {
                 "name": port.name,
@@ -85,7 +76,7 @@ def product_page(site: Site, pid: str) -> dict[str, Any]:
     for port in spec.output_ports:
         contract = bundle.contracts[port.name]
         lineage = site.mesh.lineage.get((pid, port.name))
-        tenant_column = getattr(port, "tenant_column", None)
+        tenant_column = port.tenant_column
         columns = []
         for f in contract.fields:
             refs = sorted(lineage.columns.get(f.name, frozenset())) if lineage else []
@@ -100,11 +91,7 @@ def product_page(site: Site, pid: str) -> dict[str, Any]:
                     "upstream_note": "computed here" if lineage else "source data",
                 }
             )
-        fqn = (
-            f"projects/{project}/topics/{port.physical_name}"
-            if port.kind == "topic"
-            else f"{project}.{spec.dataset_id}.{port.physical_name}"
-        )
+        fqn = port.address(project, spec.dataset_id)
         outputs.append(
             {
                 "name": port.name,

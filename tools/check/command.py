@@ -18,7 +18,6 @@ from typing import Any
 from model import Mesh
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
-from model.product import TableOutput, ViewOutput
 from tools.local.checks import CheckResult
 
 
@@ -45,7 +44,7 @@ def port_queries(mesh: Mesh, registry: dict[str, Any]) -> list[PortQuery]:
             continue
         for name, port in sorted(ports.items()):
             spec = bundle.spec.output_port(name)
-            if not isinstance(spec, TableOutput | ViewOutput):
+            if spec is None or not spec.serves_rows:
                 continue
             table = f"`{port['project']}.{port['datasetId']}.{port['resourceId']}`"
             for check in bundle.contracts[name].checks:
@@ -92,7 +91,8 @@ def port_tables(mesh: Mesh, registry: dict[str, Any]) -> list[PortTable]:
         if bundle is None:
             continue
         for name, port in sorted(((entry or {}).get("outputPorts") or {}).items()):
-            if isinstance(bundle.spec.output_port(name), TableOutput | ViewOutput):
+            spec = bundle.spec.output_port(name)
+            if spec is not None and spec.serves_rows:
                 table = f"{port['project']}.{port['datasetId']}.{port['resourceId']}"
                 out.append(PortTable(product, name, table, bundle.contracts[name].fields))
     return out

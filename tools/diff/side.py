@@ -12,9 +12,8 @@ from model.conventions import REGISTRY_OUTPUT
 from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, InputProblem, SpecError, SpecIssue
 from model.mesh import Mesh, load_mesh
 from model.stack_settings import PROJECT
-from tools.plan.floor import FloorProblem, is_production, production_declaration
-from tools.plan.runner import offline_registries
-from tools.plan.stack_config import load_stack_config, stack_settings
+from tools.production import FloorProblem, is_production, production_declaration
+from tools.stack import load_stack_config, offline_registries, stack_settings
 
 VERSIONING_CODES = frozenset({DANGLING_PORT, MAJOR_NAME_MISMATCH})
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")

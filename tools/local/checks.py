@@ -19,7 +19,7 @@ from typing import Any
 from model import ProductBundle
 from model import conventions as conv
 from model.contract import BigQueryField
-from model.product import TableOutput, ViewOutput, Views
+from model.kinds import OutputPort
 from tools.local.warehouse import ProductRun, Warehouse, duck_type, relation
 
 NO_POLICY = "(no policy)"  # a principal named in no row access policy
@@ -103,7 +103,7 @@ def contract_checks(
 ) -> list[CheckResult]:
     out: list[CheckResult] = []
     for port in bundle.spec.output_ports:
-        if not isinstance(port, TableOutput | ViewOutput) or (bundle.id, port.name) in broken:
+        if not port.serves_rows or (bundle.id, port.name) in broken:
             continue
         contract = bundle.contracts[port.name]
         actual = {
@@ -182,14 +182,17 @@ class TenantReads:
             (run.dataset, port.physical_name): port.tenant_column
             for run in runs.values()
             for port in run.bundle.spec.output_ports
-            if isinstance(port, TableOutput) and port.tenant_column
+            if port.stores_rows and port.tenant_column
         }
 
-    def source(self, pid: str, port: TableOutput | ViewOutput, principal: str) -> str:
+    def source(self, pid: str, port: OutputPort, principal: str) -> str:
         """A relation (SQL) holding the rows of `port` that `principal` sees."""
         run = self.runs[pid]
         keeps = principal in self.tenants
-        if isinstance(port, ViewOutput) and isinstance(run.bundle.spec.transformation, Views):
+        view = next(
+            (s for s in run.bundle.spec.sql_steps() if s.port == port.name and s.view), None
+        )
+        if view is not None:
 
             def overlay(dataset: str, table: str) -> str:
                 tenant = self.filtered.get((dataset, table))
@@ -199,7 +202,6 @@ class TenantReads:
                 return f"(SELECT * FROM `{dataset}.{table}` WHERE {keep})"
 
             as_them = ProductRun(self.w, run.bundle, run.datasets, run.bundles, overlay)
-            view = next(v for v in run.bundle.spec.transformation.views if v.port == port.name)
             return f"({as_them.render(run.bundle.sql[view.sql])})"
         rel = relation(run.dataset, port.physical_name)
         column = port.tenant_column
@@ -219,8 +221,8 @@ def tenant_isolation(
     for principal in [*tenants, NO_POLICY]:
         for pid, run in runs.items():
             for port in run.bundle.spec.output_ports:
-                column = getattr(port, "tenant_column", None)
-                if not column or not isinstance(port, TableOutput | ViewOutput):
+                column = port.tenant_column
+                if not column or not port.serves_rows:
                     continue
                 if (pid, port.name) in broken:
                     continue

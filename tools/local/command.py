@@ -16,9 +16,9 @@ from model import Mesh
 from model.fingerprint import mesh_digest
 from tools.local.checks import CheckResult, Isolation, contract_checks, tenant_isolation
 from tools.local.inputs import LocalContext, PortData, input_data
-from tools.local.inputs.kinds import LOCAL_INPUTS
+from tools.local.inputs.kinds import holds_rows, materialise
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
-from tools.plan.stack_config import load_stack
+from tools.stack import load_stack
 
 REPORT_VERSION = 3  # 2: meshDigest and freshness; 3: scale (was devices) and inputs
 
@@ -87,7 +87,8 @@ def run_local(
 ) -> LocalReport:
     """Build `out/mesh.duckdb` for `stack` and check it (raises an InputProblem subclass
     or SpecError on bad input: exit 2)."""
-    _, mesh, settings = load_stack(project_dir, stack, products_dir)
+    context = load_stack(project_dir, stack, products_dir)
+    mesh, settings = context.mesh, context.settings
     tenants = [t.id for t in settings.tenants]
     ctx = LocalContext.of(tenants, days, seed, scale)
     report = LocalReport(stack, ctx.clock.isoformat(), days, scale, seed)
@@ -140,16 +141,15 @@ def _run_products(
             progress(f"running {pid}")
             run.create_ports()
             for port in mesh[pid].spec.input_ports:
-                kind = LOCAL_INPUTS[port.kind]
-                if kind is not None:
-                    kind.materialise(run, port, data[f"{pid}.{port.name}"].rows)
+                if holds_rows(port):
+                    materialise(run, port, data[f"{pid}.{port.name}"].rows)
             started = time.perf_counter()  # the transformation alone, as DuckDB would run it
             failed = run.transform(Path(scratch))
             report.seconds[f"{pid} transformation"] = round(time.perf_counter() - started, 3)
             report.checks += [CheckResult(pid, p, "runs", False, e) for p, e in failed.items()]
             broken |= {(pid, p) for p in failed}
             for out in mesh[pid].spec.output_ports:
-                if out.kind != "topic" and out.name not in failed:
+                if out.serves_rows and out.name not in failed:
                     rel = relation(run.dataset, out.physical_name)
                     report.rows[f"{pid}.{out.name}"] = run.w.count(rel)
     return broken
@@ -162,7 +162,7 @@ def _freshness(
     out: dict[str, str] = {}
     for pid, run in runs.items():
         for port in run.bundle.spec.output_ports:
-            if port.kind == "topic" or (pid, port.name) in broken:
+            if not port.serves_rows or (pid, port.name) in broken:
                 continue
             check = next(
                 (c for c in run.bundle.contracts[port.name].checks if c.dimension == "FRESHNESS"),

@@ -23,12 +23,7 @@ from model import ProductBundle
 from model import conventions as conv
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
-from model.product import (
-    DataflowFlexTemplate,
-    DataProductInput,
-    ScheduledQueries,
-    Views,
-)
+from model.kinds import PipelineStep, SqlStep
 from model.sql import OWN_INPUT, PortRef, SqlFile
 
 _DUCK = {
@@ -224,7 +219,7 @@ class ProductRun:
     def create_ports(self) -> None:
         self.w.con.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.dataset}"')
         for port in self.bundle.spec.output_ports:
-            if port.kind == "table":
+            if port.stores_rows:
                 contract = self.bundle.contracts[port.name]
                 self.w.create_table(
                     self.dataset, port.physical_name, contract.fields, contract.description
@@ -233,42 +228,37 @@ class ProductRun:
     def transform(self, work: Path) -> dict[str, str]:
         """Run the transformation; returns port -> error for the queries that failed on
         the data (a column that does not exist, a type that does not fit)."""
-        t = self.bundle.spec.transformation
+        spec = self.bundle.spec
         failed: dict[str, str] = {}
-        if isinstance(t, ScheduledQueries):
-            for q in t.queries:
-                port = self.bundle.spec.output_port(q.destination_port)
-                assert port is not None
-                columns = ", ".join(f'"{f.name}"' for f in self.bundle.contracts[port.name].fields)
-                target = relation(self.dataset, port.physical_name)
-                query = self._sql(q.sql)
-                try:
-                    if q.write_disposition == "WRITE_TRUNCATE":
-                        self.w.con.execute(f"DELETE FROM {target}")
-                    self.w.con.execute(
-                        f"INSERT INTO {target} ({columns}) SELECT {columns} FROM ({query})"
-                    )
-                except duckdb.Error as exc:
-                    failed[port.name] = f"{q.sql}: {_first_line(exc)}"
-        elif isinstance(t, Views):
-            for v in t.views:
-                port = self.bundle.spec.output_port(v.port)
-                assert port is not None
-                view = relation(self.dataset, port.physical_name)
-                try:
-                    self.w.con.execute(f"CREATE OR REPLACE VIEW {view} AS {self._sql(v.sql)}")
-                    self.w.con.execute(f"SELECT * FROM {view} LIMIT 0")  # binds every column
-                except duckdb.Error as exc:
-                    failed[port.name] = f"{v.sql}: {_first_line(exc)}"
-        elif isinstance(t, DataflowFlexTemplate):
-            self._pipeline(t, work)
+        for step in spec.sql_steps():
+            port = spec.output_port(step.port)
+            assert port is not None
+            target = relation(self.dataset, port.physical_name)
+            try:
+                self._run_step(step, target, self._sql(step.sql))
+            except duckdb.Error as exc:
+                failed[port.name] = f"{step.sql}: {_first_line(exc)}"
+        pipeline = spec.transformation.pipeline_step()
+        if pipeline is not None:
+            self._pipeline(pipeline, work)
         return failed
 
-    def _pipeline(self, t: DataflowFlexTemplate, work: Path) -> None:
+    def _run_step(self, step: SqlStep, target: str, query: str) -> None:
+        if step.view:
+            self.w.con.execute(f"CREATE OR REPLACE VIEW {target} AS {query}")
+            self.w.con.execute(f"SELECT * FROM {target} LIMIT 0")  # binds every column
+            return
+        fields = self.bundle.contracts[step.port].fields
+        columns = ", ".join(f'"{f.name}"' for f in fields)
+        if step.truncate:
+            self.w.con.execute(f"DELETE FROM {target}")
+        self.w.con.execute(f"INSERT INTO {target} ({columns}) SELECT {columns} FROM ({query})")
+
+    def _pipeline(self, t: PipelineStep, work: Path) -> None:
         """The pipeline's own code on Beam's direct runner, in batch: its Flex Template
         parameters from the spec, and each endpoint parameter the platform sets (README:
         "Pipelines") as its local counterpart, a file of JSON lines."""
-        folder = self.bundle.folder / t.pipeline
+        folder = self.bundle.folder / t.folder
         work = work / conv.sql_name(self.bundle.id)
         work.mkdir(parents=True, exist_ok=True)
         events = work / "events.jsonl"
@@ -278,12 +268,13 @@ class ProductRun:
         args = [sys.executable, str(folder / "main.py"), f"--input_file={events}"]
         args += [f"--{name}={value}" for name, value in sorted(t.parameters.items())]
         for port in self.bundle.spec.input_ports:
-            if isinstance(port, DataProductInput):
-                upstream = self.bundles[port.product].spec.output_port(port.port)
+            up = port.upstream()
+            if up is not None:
+                upstream = self.bundles[up.product].spec.output_port(up.port)
                 assert upstream is not None
                 side = work / f"{conv.sql_name(port.name)}.jsonl"
                 rows = self.w.con.execute(
-                    f"SELECT * FROM {relation(self.datasets[port.product], upstream.physical_name)}"
+                    f"SELECT * FROM {relation(self.datasets[up.product], upstream.physical_name)}"
                 ).fetchall()
                 names = [d[0] for d in self.w.con.description or []]
                 side.write_text(

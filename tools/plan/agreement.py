@@ -12,7 +12,7 @@ from pulumi_policy.policy import EnforcementLevel
 from model.errors import SpecIssue
 from model.locations import bigquery_location_problem, region_problem
 from tools.plan.pack_config import ResolvedConfig
-from tools.plan.stack_config import StackConfig
+from tools.stack import StackConfig
 
 LOCATION_POLICY = "allowed-locations"
 LOCATION_RULES = {

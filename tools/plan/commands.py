@@ -10,12 +10,12 @@ from rich.console import Console
 from model import SpecError
 from model.errors import COMMAND_LINE, SpecIssue
 from tools.plan.evaluator import PolicyCrash
-from tools.plan.floor import FloorProblem
 from tools.plan.pack_loader import PackProblem
 from tools.plan.render import summary_lines, tree_lines, violation_lines
 from tools.plan.runner import ProgramError
 from tools.plan.session import plan, write_json
-from tools.plan.stack_config import ConfigProblem
+from tools.production import FloorProblem
+from tools.stack import ConfigProblem
 
 EXIT_OK, EXIT_VIOLATION, EXIT_INVALID, EXIT_BUG = 0, 1, 2, 3
 

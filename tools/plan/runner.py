@@ -19,18 +19,18 @@ from pulumi.runtime.mocks import set_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
 from model.errors import SpecIssue
-from model.files import FileProblem, read_json_object
 from tools.plan.evaluator import StackContext
 from tools.plan.mocks import GcpMocks
 from tools.plan.process_state import isolated
 from tools.plan.recorder import RecordedResource, RecordingMonitor
-from tools.plan.stack_config import (
+from tools.stack import (
     SECRET_PLACEHOLDER,
     ConfigProblem,
     StackConfig,
     load_stack_config,
+    offline_registries,
+    referenced_stacks,
 )
-from tools.registry import registry_problem
 
 
 class ProgramError(Exception):
@@ -185,59 +185,6 @@ def _resolve_outputs(loop: asyncio.AbstractEventLoop) -> tuple[dict[str, Any], l
         or SECRET_PLACEHOLDER in json.dumps(result.get(key), default=str)
     ]
     return result, secret
-
-
-def referenced_stacks(config: StackConfig) -> dict[str, str]:
-    """Fully qualified names of the stacks this stack's products read from, each with
-    the `data-mesh:externalProducts` key that names it (for messages)."""
-    raw = config.values.get("data-mesh:externalProducts", "{}")
-    try:
-        external = json.loads(raw)
-    except json.JSONDecodeError:
-        return {}
-    if not isinstance(external, dict):
-        return {}
-    out: dict[str, str] = {}
-    for product, value in sorted(external.items()):
-        if isinstance(value, dict) and isinstance(value.get("stack"), str):
-            out.setdefault(value["stack"], f"data-mesh:externalProducts.{product}.stack")
-    return out
-
-
-def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapping[str, Any]]:
-    """`data-mesh:offlineRegistries`: stack name -> a JSON file of that stack's outputs
-    (what `pulumi stack output --json` prints), used instead of planning the stack."""
-    raw = config.values.get("data-mesh:offlineRegistries")
-    if not raw:
-        return {}
-    try:
-        files = json.loads(raw)
-    except json.JSONDecodeError:
-        files = None
-    if not isinstance(files, dict):
-        raise ConfigProblem(
-            SpecIssue(
-                config.source, "data-mesh:offlineRegistries", "must map stack names to JSON files"
-            )
-        )
-    out: dict[str, Mapping[str, Any]] = {}
-    for stack, file in files.items():
-        path = project_dir / str(file)
-        try:
-            outputs = read_json_object(path, root=project_dir)
-        except FileProblem as problem:
-            raise ConfigProblem(
-                SpecIssue(
-                    config.source,
-                    f"data-mesh:offlineRegistries.{stack}",
-                    f"{file}: {problem.issue.message}",
-                )
-            ) from None
-        issue = registry_problem(path, outputs)
-        if issue is not None:
-            raise ConfigProblem(issue)
-        out[str(stack)] = outputs
-    return out
 
 
 def plan_with_references(

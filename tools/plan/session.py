@@ -17,7 +17,7 @@ from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
-from tools.plan.stack_config import StackConfig, load_stack_config
+from tools.stack import StackConfig, load_stack_config
 
 
 @dataclass(frozen=True)

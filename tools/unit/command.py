@@ -10,7 +10,7 @@ from pathlib import Path
 from model import Mesh, load_mesh
 from model.errors import COMMAND_LINE, InputProblem, SpecIssue
 from tools.local.inputs import LocalContext
-from tools.plan.stack_config import load_stack
+from tools.stack import load_stack
 from tools.unit.runner import CaseResult, run_case
 from tools.unit.spec import load_case, test_files
 
@@ -60,7 +60,8 @@ def _select(
     if stack is None:
         mesh = load_mesh(products_dir or project_dir / "products")
         return mesh, DEFAULT_TENANTS, list(mesh.order)
-    _, mesh, settings = load_stack(project_dir, stack, products_dir)
+    context = load_stack(project_dir, stack, products_dir)
+    mesh, settings = context.mesh, context.settings
     return mesh, [t.id for t in settings.tenants], mesh.closure(settings.products)
 
 

@@ -13,7 +13,7 @@ from model import Mesh
 from model import conventions as conv
 from model.contract import BigQueryField
 from model.errors import SpecIssue
-from model.product import DataProductInput, InputPort
+from model.product import InputPort
 from tools.local.inputs import LocalContext
 from tools.local.inputs.fixtures import (
     FixtureProblem,
@@ -24,7 +24,7 @@ from tools.local.inputs.fixtures import (
     typed_row,
     typed_rows,
 )
-from tools.local.inputs.kinds import LOCAL_INPUTS
+from tools.local.inputs.kinds import holds_rows, input_fields, is_events, materialise
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
 from tools.unit.compare import RowDiff, diff_rows
 from tools.unit.spec import FixtureRef, TestCase, TestFileProblem
@@ -79,22 +79,22 @@ def _given(mesh: Mesh, run: ProductRun, case: TestCase, port: InputPort, ctx: Lo
     """The given rows of one input port (none when the test gives none) where the
     product's SQL or pipeline reads them."""
     given = case.test.given.get(port.name, [])
-    kind = LOCAL_INPUTS[port.kind]
-    if isinstance(port, DataProductInput):
-        upstream = mesh[port.product]
-        target = upstream.spec.output_port(port.port)
+    up = port.upstream()
+    if up is not None:
+        upstream = mesh[up.product]
+        target = upstream.spec.output_port(up.port)
         assert target is not None  # the mesh is valid
-        fields = upstream.contracts[port.port].fields
+        fields = upstream.contracts[up.port].fields
         dataset = upstream.spec.dataset_id
         rows = _typed(case, port.name, given, fields, ctx)
         run.w.create_table(dataset, target.physical_name, fields)
         run.w.load(dataset, target.physical_name, rows)
-    elif kind is not None:
-        if kind.events:
+    elif holds_rows(port):
+        if is_events(port):
             rows = _messages(case, port.name, given, ctx)
         else:
-            rows = _typed(case, port.name, given, kind.fields(case.bundle, port), ctx)
-        kind.materialise(run, port, rows)
+            rows = _typed(case, port.name, given, input_fields(case.bundle, port), ctx)
+        materialise(run, port, rows)
 
 
 def _typed(

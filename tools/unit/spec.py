@@ -86,14 +86,14 @@ def load_case(bundle: ProductBundle, path: Path) -> TestCase:
             raise _bad(path, f"given.{port}", f"{bundle.id} has no input port {port!r} ({known})")
     for port, rows in test.expect.items():
         out = spec.output_port(port)
-        if out is None or out.kind == "topic":
-            known = ", ".join(p.name for p in spec.output_ports if p.kind != "topic")
+        if out is None or not out.serves_rows:
+            known = ", ".join(p.name for p in spec.output_ports if p.serves_rows)
             raise _bad(
                 path, f"expect.{port}", f"{bundle.id} has no table or view port {port!r} ({known})"
             )
         _same_columns(path, f"expect.{port}", rows)
     if test.expect_dead_letters is not None:
-        if spec.transformation.kind != "dataflow-flex-template":
+        if spec.transformation.pipeline_step() is None:
             raise _bad(path, "expect_dead_letters", "only a pipeline has dead letters")
         _same_columns(path, "expect_dead_letters", test.expect_dead_letters)
     return TestCase(bundle, path, test)

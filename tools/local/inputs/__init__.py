@@ -14,7 +14,7 @@ from tools.local.inputs.context import CLOCK, LocalContext
 from tools.local.inputs.fixtures import FixtureProblem, find_fixture, messages, typed_rows
 from tools.local.inputs.generate import Generator
 from tools.local.inputs.hints import input_hints
-from tools.local.inputs.kinds import LOCAL_INPUTS
+from tools.local.inputs.kinds import holds_rows, input_fields, is_events
 
 __all__ = ["CLOCK", "FixtureProblem", "LocalContext", "PortData", "input_data"]
 
@@ -40,32 +40,31 @@ def input_data(mesh: Mesh, order: list[str], ctx: LocalContext) -> dict[str, Por
     for pid in order:
         bundle = mesh[pid]
         for port in bundle.spec.input_ports:
-            kind = LOCAL_INPUTS[port.kind]
-            if kind is None:
+            if not holds_rows(port):
                 continue
             fixture = find_fixture(bundle.folder, port.name)
             if fixture is None:
-                pending.append((bundle, port, kind))
+                pending.append((bundle, port))
                 continue
             source = str(fixture.relative_to(mesh.root.parent))
-            if kind.events:
+            if is_events(port):
                 rows = messages(fixture, ctx)
                 for message in rows:
                     _pool_event(pools, message["data"])
             else:
-                rows = typed_rows(fixture, kind.fields(bundle, port), ctx, port.name)
+                rows = typed_rows(fixture, input_fields(bundle, port), ctx, port.name)
                 for row in rows:
                     for column, value in row.items():
                         pools[column].append(value)
             data = PortData(pid, port.name, rows, source)
             out[data.key] = data
     hints = input_hints(mesh, order)
-    names = Counter(f.name for b, p, kind in pending for f in kind.fields(b, p))
+    names = Counter(f.name for b, p in pending for f in input_fields(b, p))
     generator = Generator(ctx, pools, {n for n, count in names.items() if count > 1})
-    for bundle, port, kind in pending:
+    for bundle, port in pending:
         rules = hints.for_port(bundle.id, port.name)
-        rows = generator.rows(bundle.id, port.name, kind.fields(bundle, port), rules)
-        if kind.events:
+        rows = generator.rows(bundle.id, port.name, input_fields(bundle, port), rules)
+        if is_events(port):
             rows = [_message(ctx, i, row) for i, row in enumerate(rows)]
         notes = tuple(
             f"{ref.column}: {', '.join(lost)}; if that check fails, give this port a fixture "

@@ -59,7 +59,7 @@ def input_hints(mesh: Mesh, products: Iterable[str]) -> InputHints:
                 hints.add(ColumnRef(INPUT, pid, name, column), rules.at(f"{pid}.{name}.{column}"))
         for port in bundle.spec.output_ports:
             contract = bundle.contracts.get(port.name)
-            if contract is None or port.kind == "topic":
+            if contract is None or not port.serves_rows:
                 continue
             for column, rules in contract_rules(contract).items():
                 tenant = column == port.tenant_column

@@ -1,105 +1,50 @@
-"""How each input-port kind gets its data in a local run, in one table (`LOCAL_INPUTS`).
-
-A kind that holds data says which columns it holds and how its rows enter the
-warehouse; `data-product` inputs hold none (the upstream product's run fills them).
-A new input kind adds one entry here.
-"""
+"""How an input port gets its data in a local run, by the kind's `local_rows`: rows of
+the `ext_<port>` table its SQL reads, messages handed to the pipeline, or none (the
+upstream product's run fills it). A new input kind picks one of these; none is
+written for a kind."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Protocol
-
-import sqlglot
-from sqlglot import exp
-from sqlglot.errors import SqlglotError
+from typing import Any
 
 from model import ProductBundle
 from model import conventions as conv
 from model.contract import BigQueryField
 from model.errors import SpecIssue
-from model.product import FederatedInput, InputPort
+from model.kinds import InputPort
 from tools.local.warehouse import LocalRunError, ProductRun
 
 
-class LocalInputKind(Protocol):
-    @property
-    def events(self) -> bool:  # rows are Pub/Sub messages (untyped), not table rows
-        ...
-
-    def fields(self, bundle: ProductBundle, port: InputPort) -> tuple[BigQueryField, ...]: ...
-
-    def materialise(self, run: ProductRun, port: InputPort, rows: list[dict[str, Any]]) -> None: ...
+def holds_rows(port: InputPort) -> bool:
+    """Whether a local run gives the port rows of its own (not an upstream port's)."""
+    return port.local_rows != "upstream"
 
 
-@dataclass(frozen=True)
-class _Declared:
-    """A kind whose columns its spec declares (ProductBundle.input_fields)."""
-
-    events: bool = False
-
-    def fields(self, bundle: ProductBundle, port: InputPort) -> tuple[BigQueryField, ...]:
-        return bundle.input_fields(port.name)
+def is_events(port: InputPort) -> bool:
+    """Rows are Pub/Sub messages (untyped: a pipeline must meet malformed ones)."""
+    return port.local_rows == "events"
 
 
-@dataclass(frozen=True)
-class _TableSource(_Declared):
-    """A source BigQuery reads as a table: the sheet's external table, the federated
-    query's result. Placeholders `{{ input.<port> }}` resolve to it."""
+def input_fields(bundle: ProductBundle, port: InputPort) -> tuple[BigQueryField, ...]:
+    """The columns a port's local rows have: declared, an event contract's, or the names
+    its spec tells (a federated query's select list), as nullable strings."""
+    declared = bundle.input_fields(port.name)
+    if declared or port.local_rows != "table":
+        return declared
+    names = port.inferred_columns()
+    if isinstance(names, str):
+        field, _, message = names.partition(": ")
+        where = f"input_ports[{bundle.spec.input_ports.index(port)}].{field}"
+        raise LocalRunError(SpecIssue(bundle.path, where, f"{message} to run it locally"))
+    return tuple(BigQueryField(n, "STRING", "NULLABLE", f"{n} (from the query)") for n in names)
 
-    def materialise(self, run: ProductRun, port: InputPort, rows: list[dict[str, Any]]) -> None:
+
+def materialise(run: ProductRun, port: InputPort, rows: list[dict[str, Any]]) -> None:
+    """Put a port's rows where the product reads them."""
+    if port.local_rows == "events":
+        run.events[port.name] = rows
+    elif port.local_rows == "table":
         table = conv.external_table_id(port.name)
-        fields = self.fields(run.bundle, port)
+        fields = input_fields(run.bundle, port)
         run.w.create_table(run.dataset, table, fields, port.description or "")
         run.w.load(run.dataset, table, rows)
-
-
-@dataclass(frozen=True)
-class _FederatedSource(_TableSource):
-    def fields(self, bundle: ProductBundle, port: InputPort) -> tuple[BigQueryField, ...]:
-        declared = bundle.input_fields(port.name)
-        if declared or not isinstance(port, FederatedInput):
-            return declared
-        return tuple(
-            BigQueryField(name, "STRING", "NULLABLE", f"{name} (from the query)")
-            for name in _query_columns(bundle, port)
-        )
-
-
-def _query_columns(bundle: ProductBundle, port: FederatedInput) -> list[str]:
-    where = f"input_ports[{bundle.spec.input_ports.index(port)}]"
-    try:
-        query = sqlglot.parse_one(port.query, read=port.engine.value.lower())
-    except SqlglotError as exc:
-        raise LocalRunError(
-            SpecIssue(bundle.path, f"{where}.query", f"does not parse: {exc}")
-        ) from None
-    names = list(query.named_selects) if isinstance(query, exp.Query) else []
-    if not names or "*" in names:
-        raise LocalRunError(
-            SpecIssue(
-                bundle.path,
-                f"{where}.columns",
-                "declare the columns the query returns (its select list names none) to run "
-                "it locally",
-            )
-        )
-    return names
-
-
-@dataclass(frozen=True)
-class _EventSource(_Declared):
-    """Pub/Sub messages, handed to the pipeline that reads the port."""
-
-    events: bool = True
-
-    def materialise(self, run: ProductRun, port: InputPort, rows: list[dict[str, Any]]) -> None:
-        run.events[port.name] = rows
-
-
-LOCAL_INPUTS: dict[str, LocalInputKind | None] = {
-    "google-sheet": _TableSource(),
-    "federated": _FederatedSource(),
-    "pubsub": _EventSource(),
-    "data-product": None,  # filled by the upstream product's run
-}

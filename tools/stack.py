@@ -1,6 +1,8 @@
-"""Stack configuration, read from `Pulumi.yaml` and `Pulumi.<stack>.yaml` and
-handed to the program the way the engine hands it: `namespace:key` names,
-structured values as JSON text, secrets marked secret.
+"""The stack context every command works in: the stack's configuration, read from
+`Pulumi.yaml` and `Pulumi.<stack>.yaml` and handed to the program the way the engine
+hands it (`namespace:key` names, structured values as JSON text, secrets marked
+secret), the mesh its products come from, its validated settings, and the
+registries of the stacks it references.
 
 Ciphertext cannot be decrypted offline (no stack key, no Pulumi service), so a
 `secure:` value becomes the placeholder `[secret]`, still marked secret.
@@ -10,14 +12,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from model.errors import COMMAND_LINE, InputProblem, SpecError, SpecIssue
+from model.files import FileProblem, read_json_object
 from model.mesh import Mesh, load_mesh
 from model.stack_settings import PROJECT, StackSettings, settings_from_config
 from model.yamlfile import YamlProblem, read_yaml_mapping
+from tools.registry import registry_problem
 
 SECRET_PLACEHOLDER = "[secret]"
 
@@ -130,9 +135,75 @@ def stack_settings(config: StackConfig, mesh: Mesh) -> StackSettings:
     return settings
 
 
-def load_stack(
-    project_dir: Path, stack: str, products_dir: Path | None = None
-) -> tuple[StackConfig, Mesh, StackSettings]:
+def referenced_stacks(config: StackConfig) -> dict[str, str]:
+    """Fully qualified names of the stacks this stack's products read from, each with
+    the `data-mesh:externalProducts` key that names it (for messages)."""
+    raw = config.values.get("data-mesh:externalProducts", "{}")
+    try:
+        external = json.loads(raw)
+    except json.JSONDecodeError:
+        return {}
+    if not isinstance(external, dict):
+        return {}
+    out: dict[str, str] = {}
+    for product, value in sorted(external.items()):
+        if isinstance(value, dict) and isinstance(value.get("stack"), str):
+            out.setdefault(value["stack"], f"data-mesh:externalProducts.{product}.stack")
+    return out
+
+
+def offline_registries(config: StackConfig, project_dir: Path) -> dict[str, Mapping[str, Any]]:
+    """`data-mesh:offlineRegistries`: stack name -> a JSON file of that stack's outputs
+    (what `pulumi stack output --json` prints), used instead of planning the stack."""
+    raw = config.values.get("data-mesh:offlineRegistries")
+    if not raw:
+        return {}
+    try:
+        files = json.loads(raw)
+    except json.JSONDecodeError:
+        files = None
+    if not isinstance(files, dict):
+        raise ConfigProblem(
+            SpecIssue(
+                config.source, "data-mesh:offlineRegistries", "must map stack names to JSON files"
+            )
+        )
+    out: dict[str, Mapping[str, Any]] = {}
+    for stack, file in files.items():
+        path = project_dir / str(file)
+        try:
+            outputs = read_json_object(path, root=project_dir)
+        except FileProblem as problem:
+            raise ConfigProblem(
+                SpecIssue(
+                    config.source,
+                    f"data-mesh:offlineRegistries.{stack}",
+                    f"{file}: {problem.issue.message}",
+                )
+            ) from None
+        issue = registry_problem(path, outputs)
+        if issue is not None:
+            raise ConfigProblem(issue)
+        out[str(stack)] = outputs
+    return out
+
+
+@dataclass(frozen=True)
+class Stack:
+    project_dir: Path
+    config: StackConfig
+    mesh: Mesh
+    settings: StackSettings
+
+    @property
+    def name(self) -> str:
+        return self.config.stack
+
+    def offline_registries(self) -> dict[str, Mapping[str, Any]]:
+        return offline_registries(self.config, self.project_dir)
+
+
+def load_stack(project_dir: Path, stack: str, products_dir: Path | None = None) -> Stack:
     """A stack's config, the mesh its products come from (`--products-dir`, else the
     config's `data-mesh:productsDir`, else `products`) and its validated settings."""
     config = load_stack_config(project_dir, stack)
@@ -140,4 +211,4 @@ def load_stack(
         config.values.get(f"{PROJECT}:productsDir", "products")
     )
     mesh = load_mesh(folder)
-    return config, mesh, stack_settings(config, mesh)
+    return Stack(project_dir, config, mesh, stack_settings(config, mesh))
