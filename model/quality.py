@@ -19,10 +19,10 @@ on the object), `rowCount`; operators `mustBe`, `mustNotBe`,
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from open_data_contract_standard.model import DataQuality, SchemaObject, SchemaProperty
 
@@ -229,6 +229,21 @@ def _type_options(c: _Compiler, prop: SchemaProperty, column: str, where: str) -
     )
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """One library rule as its metric's compile function needs it."""
+
+    metric: str
+    column: str | None
+    field: str
+    condition: str
+    description: str
+    dimension: str | None  # as the contract names it, None for the metric's default
+    args: Mapping[str, Any]
+    unit: str | None
+    native_zero: bool  # "= 0 rows": Dataplex has an exact rule for it
+
+
 def _rule(c: _Compiler, q: DataQuality, column: str | None, field: str) -> None:
     kind = (q.type or "library").lower()
     if kind == "text":
@@ -239,123 +254,176 @@ def _rule(c: _Compiler, q: DataQuality, column: str | None, field: str) -> None:
     condition = c.condition(q, field)
     if condition is None:
         return
-    description = (q.description or q.name or "").strip()
-    dimension = DIMENSIONS.get((q.dimension or "").lower())
+    rule = _Rule(
+        (q.metric or q.rule or "").strip(),
+        column,
+        field,
+        condition,
+        (q.description or q.name or "").strip(),
+        DIMENSIONS.get((q.dimension or "").lower()),
+        dict(q.arguments or {}),
+        q.unit,
+        condition == "= 0" and (q.unit or "rows").lower() == "rows",
+    )
     if kind == "sql":
-        if not q.query:
-            c.problem(f"{field}.query", "a sql rule needs a query")
-            return
-        query = _OBJECT.sub(TABLE, q.query.strip().rstrip(";"))
-        c.add(
-            Check(
-                rule_name(q.name or "sql", description or str(len(c.checks))),
-                dimension or "CONSISTENCY",
-                column,
-                f"({query})",
-                condition,
-                description or "custom SQL rule",
-                field,
-                scalar=True,
-            )
-        )
-        return
-    metric = (q.metric or q.rule or "").strip()
-    args = dict(q.arguments or {})
-    native_zero = condition == "= 0" and (q.unit or "rows").lower() == "rows"
-    if metric == "rowCount":
-        c.add(
-            Check(
-                rule_name(column or "table", "row-count"),
-                dimension or "VOLUME",
-                None,
-                "COUNT(*)",
-                condition,
-                description or f"row count {condition}",
-                field,
-            )
-        )
-        return
-    if metric == "duplicateValues":
-        cols: list[Any] = list(args.get("properties") or []) if column is None else [column]
-        if not cols:
-            c.problem(f"{field}.arguments.properties", "name the properties that must be unique")
-            return
-        names: list[str] = [c.physical.get(str(p), str(p)) for p in cols]
-        if len(names) == 1:
-            count = f"COUNT({_q(names[0])}) - COUNT(DISTINCT {_q(names[0])})"
-        else:
-            struct = ", ".join(_q(n) for n in names)
-            count = f"COUNT(*) - COUNT(DISTINCT TO_JSON_STRING(STRUCT({struct})))"
-        measure = c.measure(count, q.unit, field)
-        if measure is not None:
-            c.add(
-                Check(
-                    rule_name(*names, "unique"),
-                    dimension or "UNIQUENESS",
-                    names[0] if len(names) == 1 else None,
-                    measure,
-                    condition,
-                    description or f"no duplicate {', '.join(names)}",
-                    field,
-                    {"uniqueness_expectation": {}} if native_zero and len(names) == 1 else None,
-                )
-            )
-        return
-    if column is None:
-        c.problem(f"{field}.metric", f"{metric!r} is a property metric: put it on a property")
-        return
-    col = _q(column)
-    native: dict[str, Any] | None
-    if metric == "nullValues":
-        count, native = f"COUNTIF({col} IS NULL)", {"non_null_expectation": {}}
-        name, default = rule_name(column, "not-null"), "COMPLETENESS"
-    elif metric == "missingValues":
-        missing = args.get("missingValues", [None])
-        values = [v for v in missing if v is not None]
-        test = (
-            " OR ".join(
-                ([f"{col} IS NULL"] if None in missing else [])
-                + (
-                    [f"CAST({col} AS STRING) IN ({', '.join(_literal(v) for v in values)})"]
-                    if values
-                    else []
-                )
-            )
-            or "FALSE"
-        )
-        count, native = f"COUNTIF({test})", None
-        name, default = rule_name(column, "not-missing"), "COMPLETENESS"
-    elif metric == "invalidValues" and "validValues" in args:
-        allowed = ", ".join(_literal(v) for v in args["validValues"])
-        count = f"COUNTIF({col} IS NOT NULL AND {col} NOT IN ({allowed}))"
-        native = {"set_expectation": {"values": [str(v) for v in args["validValues"]]}}
-        name, default = rule_name(column, "in-set"), "VALIDITY"
-    elif metric == "invalidValues" and "pattern" in args:
-        pattern = str(args["pattern"])
-        count = f"COUNTIF({col} IS NOT NULL AND NOT REGEXP_CONTAINS({col}, {_literal(pattern)}))"
-        native = {"regex_expectation": {"regex": pattern}}
-        name, default = rule_name(column, "pattern"), "VALIDITY"
-    elif metric == "invalidValues":
-        c.problem(f"{field}.arguments", "invalidValues needs `validValues` or `pattern`")
-        return
+        _sql_rule(c, q, rule)
+    elif rule.metric in TABLE_METRICS:
+        TABLE_METRICS[rule.metric](c, rule)
+    elif column is None:
+        c.problem(f"{field}.metric", f"{rule.metric!r} is a property metric: put it on a property")
+    elif rule.metric in COLUMN_METRICS:
+        _column_rule(c, rule, column, COLUMN_METRICS[rule.metric])
     else:
-        c.problem(f"{field}.metric", f"{metric!r} is not an ODCS metric this platform runs")
+        c.problem(f"{field}.metric", f"{rule.metric!r} is not an ODCS metric this platform runs")
+
+
+def _sql_rule(c: _Compiler, q: DataQuality, r: _Rule) -> None:
+    if not q.query:
+        c.problem(f"{r.field}.query", "a sql rule needs a query")
         return
-    measure = c.measure(count, q.unit, field)
+    query = _OBJECT.sub(TABLE, q.query.strip().rstrip(";"))
+    c.add(
+        Check(
+            rule_name(q.name or "sql", r.description or str(len(c.checks))),
+            r.dimension or "CONSISTENCY",
+            r.column,
+            f"({query})",
+            r.condition,
+            r.description or "custom SQL rule",
+            r.field,
+            scalar=True,
+        )
+    )
+
+
+def _row_count(c: _Compiler, r: _Rule) -> None:
+    c.add(
+        Check(
+            rule_name(r.column or "table", "row-count"),
+            r.dimension or "VOLUME",
+            None,
+            "COUNT(*)",
+            r.condition,
+            r.description or f"row count {r.condition}",
+            r.field,
+        )
+    )
+
+
+def _duplicate_values(c: _Compiler, r: _Rule) -> None:
+    cols: list[Any] = list(r.args.get("properties") or []) if r.column is None else [r.column]
+    if not cols:
+        c.problem(f"{r.field}.arguments.properties", "name the properties that must be unique")
+        return
+    names: list[str] = [c.physical.get(str(p), str(p)) for p in cols]
+    if len(names) == 1:
+        count = f"COUNT({_q(names[0])}) - COUNT(DISTINCT {_q(names[0])})"
+    else:
+        struct = ", ".join(_q(n) for n in names)
+        count = f"COUNT(*) - COUNT(DISTINCT TO_JSON_STRING(STRUCT({struct})))"
+    measure = c.measure(count, r.unit, r.field)
     if measure is None:
         return
     c.add(
         Check(
-            name,
-            dimension or default,
-            column,
+            rule_name(*names, "unique"),
+            r.dimension or "UNIQUENESS",
+            names[0] if len(names) == 1 else None,
             measure,
-            condition,
-            description or f"{metric} of {column} {condition}",
-            field,
-            native if native_zero else None,
+            r.condition,
+            r.description or f"no duplicate {', '.join(names)}",
+            r.field,
+            {"uniqueness_expectation": {}} if r.native_zero and len(names) == 1 else None,
         )
     )
+
+
+class _Counted(NamedTuple):
+    """A column metric: the rows it counts, its exact Dataplex rule, its name, dimension."""
+
+    counted: str
+    native: dict[str, Any] | None
+    name: str
+    dimension: str
+
+
+def _nulls(col: str, column: str, r: _Rule) -> _Counted | str:
+    return _Counted(
+        f"COUNTIF({col} IS NULL)",
+        {"non_null_expectation": {}},
+        rule_name(column, "not-null"),
+        "COMPLETENESS",
+    )
+
+
+def _missing(col: str, column: str, r: _Rule) -> _Counted | str:
+    missing = r.args.get("missingValues", [None])
+    values = [v for v in missing if v is not None]
+    tests = [f"{col} IS NULL"] if None in missing else []
+    if values:
+        tests.append(f"CAST({col} AS STRING) IN ({', '.join(_literal(v) for v in values)})")
+    return _Counted(
+        f"COUNTIF({' OR '.join(tests) or 'FALSE'})",
+        None,
+        rule_name(column, "not-missing"),
+        "COMPLETENESS",
+    )
+
+
+def _invalid(col: str, column: str, r: _Rule) -> _Counted | str:
+    if "validValues" in r.args:
+        allowed = ", ".join(_literal(v) for v in r.args["validValues"])
+        return _Counted(
+            f"COUNTIF({col} IS NOT NULL AND {col} NOT IN ({allowed}))",
+            {"set_expectation": {"values": [str(v) for v in r.args["validValues"]]}},
+            rule_name(column, "in-set"),
+            "VALIDITY",
+        )
+    if "pattern" in r.args:
+        pattern = str(r.args["pattern"])
+        return _Counted(
+            f"COUNTIF({col} IS NOT NULL AND NOT REGEXP_CONTAINS({col}, {_literal(pattern)}))",
+            {"regex_expectation": {"regex": pattern}},
+            rule_name(column, "pattern"),
+            "VALIDITY",
+        )
+    return "invalidValues needs `validValues` or `pattern`"
+
+
+def _column_rule(
+    c: _Compiler, r: _Rule, column: str, compile_: Callable[[str, str, _Rule], _Counted | str]
+) -> None:
+    counted = compile_(_q(column), column, r)
+    if isinstance(counted, str):
+        c.problem(f"{r.field}.arguments", counted)
+        return
+    measure = c.measure(counted.counted, r.unit, r.field)
+    if measure is None:
+        return
+    c.add(
+        Check(
+            counted.name,
+            r.dimension or counted.dimension,
+            column,
+            measure,
+            r.condition,
+            r.description or f"{r.metric} of {column} {r.condition}",
+            r.field,
+            counted.native if r.native_zero else None,
+        )
+    )
+
+
+# ODCS library metrics: of the whole table (or named properties), and of one column.
+TABLE_METRICS: dict[str, Callable[[_Compiler, _Rule], None]] = {
+    "rowCount": _row_count,
+    "duplicateValues": _duplicate_values,
+}
+COLUMN_METRICS: dict[str, Callable[[str, str, _Rule], _Counted | str]] = {
+    "nullValues": _nulls,
+    "missingValues": _missing,
+    "invalidValues": _invalid,
+}
 
 
 def _freshness(c: _Compiler, sla: Sequence[Any], columns: Mapping[str, tuple[str, str]]) -> None:
