@@ -76,57 +76,73 @@ class ControlPort(pulumi.ComponentResource):
         self, name: str, args: ControlPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(conv.CONTROL_PORT, name, None, opts)
-        at, watched = args.placement, args.watched
-        labels = at.labels()
+        self._name, self._args = name, args
+        self._channels = self._notification_channels()
+        self._backlog_alerts()
+        self._pipeline_alerts()
+        self._scheduled_query_alerts()
+        for out in args.output_ports:
+            if out.stores_rows and out.name in args.watched.tables:
+                self._quality_scan(name, args, out, args.watched.tables[out.name])
+        self.register_outputs({"channels": self._channels})
+
+    def _notification_channels(self) -> list[pulumi.Output[str]]:
+        """The owning team first, then the stack's on-call addresses."""
+        at, args = self._args.placement, self._args
         emails = {"owner": args.owner_contact}
         emails.update({f"ops-{i}": e for i, e in enumerate(args.notification_emails)})
-        channels = [
+        return [
             gcp.monitoring.NotificationChannel(
-                f"{name}-channel-{key}",
+                f"{self._name}-channel-{key}",
                 project=at.project,
                 display_name=f"{at.product} {key}: {email}",
                 type="email",
                 labels={"email_address": email},
-                user_labels=labels,
+                user_labels=at.labels(),
                 opts=child(self),
             ).name
             for key, email in emails.items()
         ]
-        freshness_s = args.freshness_minutes * 60
-        docs = {
-            "content": f"Data product {at.product} ({at.domain}) breaks its SLO. "
-            f"Owner: {args.owner_group}.",
-            "mime_type": "text/markdown",
-        }
 
-        def alert(key: str, title: str, conditions: list[dict[str, object]]) -> None:
-            gcp.monitoring.AlertPolicy(
-                f"{name}-alert-{key}",
-                project=at.project,
-                display_name=f"{at.product}: {title}",
-                combiner="OR",
-                conditions=conditions,
-                notification_channels=channels,
-                documentation=docs,
-                user_labels=labels,
-                severity="ERROR",
-                opts=child(self),
-            )
+    def _alert(self, key: str, title: str, conditions: list[dict[str, object]]) -> None:
+        at = self._args.placement
+        gcp.monitoring.AlertPolicy(
+            f"{self._name}-alert-{key}",
+            project=at.project,
+            display_name=f"{at.product}: {title}",
+            combiner="OR",
+            conditions=conditions,
+            notification_channels=self._channels,
+            documentation={
+                "content": f"Data product {at.product} ({at.domain}) breaks its SLO. "
+                f"Owner: {self._args.owner_group}.",
+                "mime_type": "text/markdown",
+            },
+            user_labels=at.labels(),
+            severity="ERROR",
+            opts=child(self),
+        )
 
+    @property
+    def _freshness_s(self) -> int:
+        return self._args.freshness_minutes * 60
+
+    def _backlog_alerts(self) -> None:
+        watched = self._args.watched
         for port_name, sub in watched.subscriptions.items():
-            alert(
+            self._alert(
                 f"{port_name}-backlog",
                 f"{port_name} backlog older than the freshness SLO",
                 [
                     _threshold(
                         "oldest unacked message age",
                         sub.name.apply(_filter(PUBSUB_SUB, "subscription_id", OLDEST_UNACKED)),
-                        freshness_s,
+                        self._freshness_s,
                     ),
                 ],
             )
         for port_name, sub in watched.dead_letter_subscriptions.items():
-            alert(
+            self._alert(
                 f"{port_name}-dead-letters",
                 f"{port_name} messages dead-lettered",
                 [
@@ -138,66 +154,66 @@ class ControlPort(pulumi.ComponentResource):
                     ),
                 ],
             )
-        if watched.dataflow_job is not None:
-            job = watched.dataflow_job.name
-            alert(
-                "dataflow",
-                "pipeline failed or lagging",
-                [
-                    _threshold(
-                        "job failed",
-                        job.apply(_filter(DATAFLOW_JOB, "job_name", JOB_FAILED)),
-                        0,
-                        "0s",
-                    ),
-                    _threshold(
-                        "system lag above the freshness SLO",
-                        job.apply(_filter(DATAFLOW_JOB, "job_name", SYSTEM_LAG)),
-                        freshness_s,
-                    ),
-                ],
-            )
-        if watched.transfer_configs:
-            ids = pulumi.Output.all(*[c.name for c in watched.transfer_configs]).apply(
-                lambda names: " OR ".join(f'"{n.rsplit("/", 1)[-1]}"' for n in names)
-            )
-            metric = gcp.logging.Metric(
-                f"{name}-scheduled-query-failures",
-                project=at.project,
-                name=f"mesh/{at.product}/scheduled-query-failures",
-                description=f"Failed scheduled-query runs of data product {at.product}",
-                filter=ids.apply(
-                    lambda i: (
-                        'resource.type = "bigquery_dts_config" AND severity >= ERROR '
-                        f"AND resource.labels.config_id = ({i})"
-                    )
-                ),
-                metric_descriptor={"metric_kind": "DELTA", "value_type": "INT64", "unit": "1"},
-                opts=child(self),
-            )
-            alert(
-                "scheduled-queries",
-                "scheduled query failed",
-                [
-                    _threshold(
-                        "failed runs",
-                        metric.name.apply(
-                            lambda n: (
-                                f'metric.type = "logging.googleapis.com/user/{n}" AND '
-                                'resource.type = "bigquery_dts_config"'
-                            )
-                        ),
-                        0,
-                        duration="0s",
-                    )
-                ],
-            )
 
-        for out in args.output_ports:
-            if not out.stores_rows or out.name not in watched.tables:
-                continue
-            self._quality_scan(name, args, out, watched.tables[out.name])
-        self.register_outputs({"channels": channels})
+    def _pipeline_alerts(self) -> None:
+        if self._args.watched.dataflow_job is None:
+            return
+        job = self._args.watched.dataflow_job.name
+        self._alert(
+            "dataflow",
+            "pipeline failed or lagging",
+            [
+                _threshold(
+                    "job failed", job.apply(_filter(DATAFLOW_JOB, "job_name", JOB_FAILED)), 0, "0s"
+                ),
+                _threshold(
+                    "system lag above the freshness SLO",
+                    job.apply(_filter(DATAFLOW_JOB, "job_name", SYSTEM_LAG)),
+                    self._freshness_s,
+                ),
+            ],
+        )
+
+    def _scheduled_query_alerts(self) -> None:
+        """Failed runs are logged, not measured: a log metric over the configs' logs."""
+        configs = self._args.watched.transfer_configs
+        if not configs:
+            return
+        at = self._args.placement
+        ids = pulumi.Output.all(*[c.name for c in configs]).apply(
+            lambda names: " OR ".join(f'"{n.rsplit("/", 1)[-1]}"' for n in names)
+        )
+        metric = gcp.logging.Metric(
+            f"{self._name}-scheduled-query-failures",
+            project=at.project,
+            name=f"mesh/{at.product}/scheduled-query-failures",
+            description=f"Failed scheduled-query runs of data product {at.product}",
+            filter=ids.apply(
+                lambda i: (
+                    'resource.type = "bigquery_dts_config" AND severity >= ERROR '
+                    f"AND resource.labels.config_id = ({i})"
+                )
+            ),
+            metric_descriptor={"metric_kind": "DELTA", "value_type": "INT64", "unit": "1"},
+            opts=child(self),
+        )
+        self._alert(
+            "scheduled-queries",
+            "scheduled query failed",
+            [
+                _threshold(
+                    "failed runs",
+                    metric.name.apply(
+                        lambda n: (
+                            f'metric.type = "logging.googleapis.com/user/{n}" AND '
+                            'resource.type = "bigquery_dts_config"'
+                        )
+                    ),
+                    0,
+                    duration="0s",
+                )
+            ],
+        )
 
     def _quality_scan(
         self, name: str, args: ControlPortArgs, port: OutputPort, table: gcp.bigquery.Table

@@ -103,22 +103,37 @@ class DataflowTransformation(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(conv.DATAFLOW_TRANSFORMATION, name, None, opts)
-        at, spec, wiring = args.placement, args.spec, args.wiring
-        internal = at.labels("pipeline", "internal")
-        kms = at.kms_key
+        self.repository = self._image_repository(name, args.placement)
+        self.bucket = self._bucket(name, args.placement)
+        self.template = self._template_spec(name, args)
+        self.dead_letter_table = self._dead_letter_table(name, args)
+        self._grant_workers(name, args)
+        dead_letter_ref = pulumi.Output.concat(
+            args.placement.project,
+            ":",
+            self.dead_letter_table.dataset_id,
+            ".",
+            self.dead_letter_table.table_id,
+        )
+        self.job = self._job(name, args, dead_letter_ref)
+        self.register_outputs({"jobName": self.job.name, "deadLetterTable": dead_letter_ref})
 
-        self.repository = gcp.artifactregistry.Repository(
+    def _image_repository(self, name: str, at: Placement) -> gcp.artifactregistry.Repository:
+        return gcp.artifactregistry.Repository(
             f"{name}-images",
             project=at.project,
             location=at.region,
             repository_id=conv.artifact_repository(at.product),
             format="DOCKER",
             description=f"Pipeline images of data product {at.product}",
-            labels=internal,
-            kms_key_name=kms,
+            labels=at.labels("pipeline", "internal"),
+            kms_key_name=at.kms_key,
             opts=child(self),
         )
-        self.bucket = gcp.storage.Bucket(
+
+    def _bucket(self, name: str, at: Placement) -> gcp.storage.Bucket:
+        """Templates, staging and temp files: private, versioned, scratch expiring."""
+        return gcp.storage.Bucket(
             f"{name}-bucket",
             project=at.project,
             name=bucket_name(at.project, at.product),
@@ -127,8 +142,8 @@ class DataflowTransformation(pulumi.ComponentResource):
             public_access_prevention="enforced",
             force_destroy=False,
             versioning={"enabled": True},
-            labels=internal,
-            encryption={"default_kms_key_name": kms} if kms else None,
+            labels=at.labels("pipeline", "internal"),
+            encryption={"default_kms_key_name": at.kms_key} if at.kms_key else None,
             lifecycle_rules=[
                 {
                     "action": {"type": "Delete"},
@@ -137,6 +152,11 @@ class DataflowTransformation(pulumi.ComponentResource):
             ],
             opts=child(self),
         )
+
+    def _template_spec(
+        self, name: str, args: DataflowTransformationArgs
+    ) -> gcp.storage.BucketObject:
+        at = args.placement
         image = (
             f"{at.region}-docker.pkg.dev/{at.project}/{conv.artifact_repository(at.product)}/"
             f"{at.product}-pipeline:{args.image_tag}"
@@ -144,9 +164,9 @@ class DataflowTransformation(pulumi.ComponentResource):
         spec_doc = {
             "image": image,
             "sdkInfo": {"language": "PYTHON"},
-            "metadata": dict(wiring.template_metadata),
+            "metadata": dict(args.wiring.template_metadata),
         }
-        self.template = gcp.storage.BucketObject(
+        return gcp.storage.BucketObject(
             f"{name}-template-spec",
             bucket=self.bucket.name,
             name=f"templates/{at.product}-{args.image_tag}.json",
@@ -154,7 +174,10 @@ class DataflowTransformation(pulumi.ComponentResource):
             content_type="application/json",
             opts=child(self),
         )
-        self.dead_letter_table = gcp.bigquery.Table(
+
+    def _dead_letter_table(self, name: str, args: DataflowTransformationArgs) -> gcp.bigquery.Table:
+        at = args.placement
+        return gcp.bigquery.Table(
             f"{name}-dead-letter-table",
             project=at.project,
             dataset_id=args.dataset_id,
@@ -168,7 +191,10 @@ class DataflowTransformation(pulumi.ComponentResource):
             deletion_protection=at.protect,
             opts=stateful(self, at.protect),
         )
-        # What the workers need, on the narrowest resource that grants it.
+
+    def _grant_workers(self, name: str, args: DataflowTransformationArgs) -> None:
+        """What the workers need, on the narrowest resource that grants it."""
+        at = args.placement
         gcp.projects.IAMMember(
             f"{name}-sa-dataflow-worker",
             project=at.project,
@@ -192,21 +218,19 @@ class DataflowTransformation(pulumi.ComponentResource):
             member=args.identity,
             opts=iam(self),
         )
-        dead_letter_ref = pulumi.Output.concat(
-            at.project,
-            ":",
-            self.dead_letter_table.dataset_id,
-            ".",
-            self.dead_letter_table.table_id,
-        )
+
+    def _job(
+        self, name: str, args: DataflowTransformationArgs, dead_letters: pulumi.Output[str]
+    ) -> gcp.dataflow.FlexTemplateJob:
+        at, spec, wiring = args.placement, args.spec, args.wiring
         parameters: dict[str, pulumi.Input[str]] = {
             **spec.parameters,
             "input_subscription": wiring.input_subscription,
             "output_table": wiring.output_table,
-            "dead_letter_table": dead_letter_ref,
+            "dead_letter_table": dead_letters,
             **wiring.side_inputs,
         }
-        self.job = gcp.dataflow.FlexTemplateJob(
+        return gcp.dataflow.FlexTemplateJob(
             f"{name}-job",
             project=at.project,
             name=f"{at.product}-{spec.output_port}",
@@ -223,12 +247,11 @@ class DataflowTransformation(pulumi.ComponentResource):
             on_delete="drain",  # a streaming job finishes in-flight data instead of losing it
             temp_location=pulumi.Output.concat("gs://", self.bucket.name, "/tmp"),
             staging_location=pulumi.Output.concat("gs://", self.bucket.name, "/staging"),
-            kms_key_name=kms,
+            kms_key_name=at.kms_key,
             labels=at.labels(spec.input_port, "internal"),
             parameters=parameters,
             opts=child(self, depends_on=[self.template]),
         )
-        self.register_outputs({"jobName": self.job.name, "deadLetterTable": dead_letter_ref})
 
 
 def build(b: Build, t: DataflowFlexTemplate) -> Watched:

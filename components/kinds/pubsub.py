@@ -53,16 +53,29 @@ class PubSubInputPort(pulumi.ComponentResource):
         self, name: str, args: PubSubInputPortArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__(conv.PUBSUB_INPUT_PORT, name, None, opts)
-        at, port, contract = args.placement, args.port, args.contract
-        labels = at.labels(port.name, "input")
-        internal = at.labels(f"{port.name}-dead-letters", "internal")
-        kms = at.kms_key
-        storage = {"allowed_persistence_regions": [at.region]}
+        at = args.placement
+        self.schema = self._schema(name, args)
+        self.topic = self._topic(name, args)
+        self.dead_letter_topic = self._dead_letter_topic(name, args)
+        self.subscription = self._subscription(name, args)
+        self.dead_letter_subscription = self._dead_letter_subscription(name, args)
+        self._grant_service_agent(name, args)
+        self._grant_pipeline(name, args)
+        self.subscription_path = _path(at.project, "subscriptions", self.subscription)
+        self.register_outputs(
+            {
+                "topic": self.topic.id,
+                "subscription": self.subscription.id,
+                "deadLetterTopic": self.dead_letter_topic.id,
+            }
+        )
 
-        # Protocol Buffers, not Avro: with JSON encoding an optional field may be left out
-        # (components/protobuf.py). A new name per schema type, so the replacement is
-        # created before the old schema is deleted.
-        self.schema = gcp.pubsub.Schema(
+    def _schema(self, name: str, args: PubSubInputPortArgs) -> gcp.pubsub.Schema:
+        """Protocol Buffers, not Avro: with JSON encoding an optional field may be left out
+        (components/protobuf.py). A new name per schema type, so the replacement is
+        created before the old schema is deleted."""
+        at, port, contract = args.placement, args.port, args.contract
+        return gcp.pubsub.Schema(
             f"{name}-schema",
             name=f"{conv.input_topic(at.product, port.name)}-v{contract.major}-pb",
             project=at.project,
@@ -70,37 +83,45 @@ class PubSubInputPort(pulumi.ComponentResource):
             definition=proto_schema(contract.object.name or port.name, contract.fields),
             opts=child(self),
         )
-        self.topic = gcp.pubsub.Topic(
+
+    def _topic(self, name: str, args: PubSubInputPortArgs) -> gcp.pubsub.Topic:
+        at, port = args.placement, args.port
+        return gcp.pubsub.Topic(
             f"{name}-topic",
             name=conv.input_topic(at.product, port.name),
             project=at.project,
-            labels=labels,
-            kms_key_name=kms,
+            labels=at.labels(port.name, "input"),
+            kms_key_name=at.kms_key,
             message_retention_duration=_days(port.message_retention_days),
-            message_storage_policy=storage,
+            message_storage_policy={"allowed_persistence_regions": [at.region]},
             schema_settings={
                 "schema": _path(at.project, "schemas", self.schema),
                 "encoding": "JSON",
             },
             opts=stateful(self, at.protect),
         )
-        self.dead_letter_topic = gcp.pubsub.Topic(
+
+    def _dead_letter_topic(self, name: str, args: PubSubInputPortArgs) -> gcp.pubsub.Topic:
+        at, port = args.placement, args.port
+        return gcp.pubsub.Topic(
             f"{name}-dlq-topic",
             name=conv.dead_letter_topic(at.product, port.name),
             project=at.project,
-            labels=internal,
-            kms_key_name=kms,
+            labels=at.labels(f"{port.name}-dead-letters", "internal"),
+            kms_key_name=at.kms_key,
             message_retention_duration=DEAD_LETTER_RETENTION,
-            message_storage_policy=storage,
+            message_storage_policy={"allowed_persistence_regions": [at.region]},
             opts=stateful(self, at.protect),
         )
-        never_expire = {"ttl": ""}  # an empty TTL: the 31-day idle expiry never applies
-        self.subscription = gcp.pubsub.Subscription(
+
+    def _subscription(self, name: str, args: PubSubInputPortArgs) -> gcp.pubsub.Subscription:
+        at, port = args.placement, args.port
+        return gcp.pubsub.Subscription(
             f"{name}-subscription",
             name=conv.pipeline_subscription(at.product, port.name),
             project=at.project,
             topic=_path(at.project, "topics", self.topic),
-            labels=labels,
+            labels=at.labels(port.name, "input"),
             ack_deadline_seconds=port.ack_deadline_seconds,
             message_retention_duration=_days(port.message_retention_days),
             retry_policy={"minimum_backoff": "10s", "maximum_backoff": "600s"},
@@ -108,23 +129,31 @@ class PubSubInputPort(pulumi.ComponentResource):
                 "dead_letter_topic": _path(at.project, "topics", self.dead_letter_topic),
                 "max_delivery_attempts": port.max_delivery_attempts,
             },
-            expiration_policy=never_expire,
+            expiration_policy={"ttl": ""},  # empty: the 31-day idle expiry never applies
             opts=stateful(self, at.protect),
         )
-        self.dead_letter_subscription = gcp.pubsub.Subscription(
+
+    def _dead_letter_subscription(
+        self, name: str, args: PubSubInputPortArgs
+    ) -> gcp.pubsub.Subscription:
+        at, port = args.placement, args.port
+        return gcp.pubsub.Subscription(
             f"{name}-dlq-subscription",
             name=conv.dead_letter_topic(at.product, port.name),
             project=at.project,
             topic=_path(at.project, "topics", self.dead_letter_topic),
-            labels=internal,
+            labels=at.labels(f"{port.name}-dead-letters", "internal"),
             ack_deadline_seconds=60,
             message_retention_duration=DEAD_LETTER_RETENTION,
             retain_acked_messages=True,
-            expiration_policy=never_expire,
+            expiration_policy={"ttl": ""},  # empty: the 31-day idle expiry never applies
             opts=stateful(self, at.protect),
         )
-        # Dead-lettering is done by the Pub/Sub service agent: it must publish to the
-        # dead-letter topic and subscribe (ack) on the source subscription.
+
+    def _grant_service_agent(self, name: str, args: PubSubInputPortArgs) -> None:
+        """Dead-lettering is done by the Pub/Sub service agent: it must publish to the
+        dead-letter topic and subscribe (ack) on the source subscription."""
+        at = args.placement
         agent = at.service_agent(args.project_number, PUBSUB_AGENT)
         gcp.pubsub.TopicIAMMember(
             f"{name}-dlq-agent-publisher",
@@ -142,24 +171,19 @@ class PubSubInputPort(pulumi.ComponentResource):
             member=agent,
             opts=iam(self),
         )
-        # The product's pipeline consumes the subscription (viewer: Dataflow reads its metadata).
+
+    def _grant_pipeline(self, name: str, args: PubSubInputPortArgs) -> None:
+        """The product's pipeline consumes the subscription (viewer: Dataflow reads its
+        metadata)."""
         for role in ("roles/pubsub.subscriber", "roles/pubsub.viewer"):
             gcp.pubsub.SubscriptionIAMMember(
                 f"{name}-sa-{role.rsplit('.', 1)[-1]}",
-                project=at.project,
+                project=args.placement.project,
                 subscription=self.subscription.name,
                 role=role,
                 member=args.identity,
                 opts=iam(self),
             )
-        self.subscription_path = _path(at.project, "subscriptions", self.subscription)
-        self.register_outputs(
-            {
-                "topic": self.topic.id,
-                "subscription": self.subscription.id,
-                "deadLetterTopic": self.dead_letter_topic.id,
-            }
-        )
 
 
 def build(b: Build, port: PubSubInput) -> None:
