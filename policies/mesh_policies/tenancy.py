@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
@@ -41,97 +42,121 @@ def _key(p: Mapping[str, Any]) -> tuple[str, str, str]:
     return (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
 
 
+@dataclass(frozen=True)
+class _Tenancy:
+    """What the isolation rules read from one stack's resources."""
+
+    index: StackIndex
+    ports: list[tuple[Mapping[str, Any], PolicyResource]]  # port props, its table or view
+    group_tenant: dict[str, str]  # reader group -> tenant id
+    tables: dict[tuple[str, str, str], tuple[Mapping[str, Any], PolicyResource]]
+    row_policies: dict[tuple[str, str, str], list[PolicyResource]]
+
+    @classmethod
+    def of(cls, args: StackValidationArgs) -> _Tenancy:
+        ports = _port_tables(args)
+        tenants: dict[str, str] = {}  # tenant id -> group
+        for port, _ in ports:
+            tenants.update(_tenants_of(port))
+        row_policies: dict[tuple[str, str, str], list[PolicyResource]] = {}
+        for x in args.resources:
+            if x.resource_type == ROW_ACCESS:
+                row_policies.setdefault(_key(x.props), []).append(x)
+        return cls(
+            StackIndex.build(list(args.resources)),
+            ports,
+            {group: tenant for tenant, group in tenants.items()},
+            {_key(r.props): (port, r) for port, r in ports},
+            row_policies,
+        )
+
+
 def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
-    ports = _port_tables(args)
-    tenants: dict[str, str] = {}  # tenant id -> group
-    for port, _ in ports:
-        tenants.update(_tenants_of(port))
-    group_tenant = {group: tenant for tenant, group in tenants.items()}
-    _one_group_per_tenant(ports, index, report)
-    tables = {_key(r.props): (port, r) for port, r in ports}
-    row_policies: dict[tuple[str, str, str], list[PolicyResource]] = {}
+    t = _Tenancy.of(args)
+    _one_group_per_tenant(t.ports, t.index, report)
+    for port, r in t.ports:
+        if port.get("crossTenant"):
+            _cross_tenant_not_served(t, r, report)
+        elif not r.props.get("view"):  # a view is filtered by the policies of what it reads
+            _table_isolated(t, port, r, report)
     for x in args.resources:
         if x.resource_type == ROW_ACCESS:
-            row_policies.setdefault(_key(x.props), []).append(x)
+            _filter_exact(t, x, report)
 
-    for port, r in ports:
-        column = port.get("tenantColumn")
-        scoped = list(port.get("tenantScopedInputs") or [])
-        cross = port.get("crossTenant")
-        if cross:
-            for g in index.grants():
-                if (
-                    g.target_kind == "table"
-                    and g.target == _key(r.props)
-                    and (g.member in group_tenant)
-                ):
-                    report(
-                        f"{g.resource.name} serves the cross-tenant port {r.name} to tenant "
-                        f"group {g.member}; cross-tenant data is never served to tenants.",
-                        g.resource.urn,
-                    )
-            continue
-        if r.props.get("view"):
-            continue  # a view is filtered by the row access policies of the tables it reads
-        if scoped and not column:
+
+def _cross_tenant_not_served(t: _Tenancy, r: PolicyResource, report: ReportViolation) -> None:
+    for g in t.index.grants():
+        if g.target_kind == "table" and g.target == _key(r.props) and g.member in t.group_tenant:
             report(
-                f"{r.name}: re-serves tenant-scoped {', '.join(scoped)} without a tenant "
-                "column and row access policies; every tenant would read every row.",
+                f"{g.resource.name} serves the cross-tenant port {r.name} to tenant "
+                f"group {g.member}; cross-tenant data is never served to tenants.",
+                g.resource.urn,
+            )
+
+
+def _table_isolated(
+    t: _Tenancy, port: Mapping[str, Any], r: PolicyResource, report: ReportViolation
+) -> None:
+    """A table that holds tenants' rows has a REQUIRED tenant column and, for every
+    tenant, a row access policy granted to that tenant's group."""
+    column = port.get("tenantColumn")
+    scoped = list(port.get("tenantScopedInputs") or [])
+    if scoped and not column:
+        report(
+            f"{r.name}: re-serves tenant-scoped {', '.join(scoped)} without a tenant "
+            "column and row access policies; every tenant would read every row.",
+            r.urn,
+        )
+        return
+    if not column:
+        return
+    cols = {c.get("name"): c for c in schema_columns(r.props.get("schema"))}
+    if column not in cols or cols[column].get("mode") != "REQUIRED":
+        report(f"{r.name}: multi-tenant table needs a REQUIRED {column} column.", r.urn)
+    granted: dict[str, set[str]] = {}
+    for x in t.row_policies.get(_key(r.props), []):
+        parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
+        if parsed is not None and parsed.column == column:
+            granted.setdefault(parsed.tenant, set()).update(
+                str(g) for g in x.props.get("grantees") or []
+            )
+    for tenant, group in sorted(_tenants_of(port).items()):
+        if group not in granted.get(tenant, set()):
+            report(
+                f"{r.name}: no row access policy for tenant {tenant!r} granted to {group} "
+                f"(filter {tenant_filter(column, tenant)}).",
                 r.urn,
             )
-            continue
-        if not column:
-            continue
-        cols = {c.get("name"): c for c in schema_columns(r.props.get("schema"))}
-        if column not in cols or cols[column].get("mode") != "REQUIRED":
-            report(f"{r.name}: multi-tenant table needs a REQUIRED {column} column.", r.urn)
-        granted: dict[str, set[str]] = {}
-        for x in row_policies.get(_key(r.props), []):
-            parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
-            if parsed is not None and parsed.column == column:
-                granted.setdefault(parsed.tenant, set()).update(
-                    str(g) for g in x.props.get("grantees") or []
-                )
-        for tenant, group in sorted(_tenants_of(port).items()):
-            if group not in granted.get(tenant, set()):
-                report(
-                    f"{r.name}: no row access policy for tenant {tenant!r} granted to {group} "
-                    f"(filter {tenant_filter(column, tenant)}).",
-                    r.urn,
-                )
 
-    # Every filter granted to a tenant is exactly that tenant's; TRUE only for products.
-    products = index.products
-    for x in args.resources:
-        if x.resource_type != ROW_ACCESS:
-            continue
-        predicate = str(x.props.get("filterPredicate") or "")
-        parsed = parse_tenant_filter(predicate)
-        target = tables.get(_key(x.props))
-        column = target[0].get("tenantColumn") if target else None
-        for grantee in [str(g) for g in x.props.get("grantees") or []]:
-            tenant = group_tenant.get(grantee)
-            if tenant is not None:
-                wanted_column = column or (parsed.column if parsed else "<tenant column>")
-                if (
-                    parsed is None
-                    or parsed.tenant != tenant
-                    or (column is not None and parsed.column != column)
-                ):
-                    report(
-                        f"{x.name} grants tenant {tenant!r} ({grantee}) the filter {predicate!r}; "
-                        f"a tenant's filter is exactly {tenant_filter(wanted_column, tenant)}.",
-                        x.urn,
-                    )
-            elif (is_true_filter(predicate) or parsed is None) and (
-                product_of_identity(grantee, products) is None
+
+def _filter_exact(t: _Tenancy, x: PolicyResource, report: ReportViolation) -> None:
+    """Every filter granted to a tenant is exactly that tenant's; TRUE only for products."""
+    predicate = str(x.props.get("filterPredicate") or "")
+    parsed = parse_tenant_filter(predicate)
+    target = t.tables.get(_key(x.props))
+    column = target[0].get("tenantColumn") if target else None
+    for grantee in [str(g) for g in x.props.get("grantees") or []]:
+        tenant = t.group_tenant.get(grantee)
+        if tenant is not None:
+            wanted_column = column or (parsed.column if parsed else "<tenant column>")
+            if (
+                parsed is None
+                or parsed.tenant != tenant
+                or (column is not None and parsed.column != column)
             ):
                 report(
-                    f"{x.name} gives {grantee} the filter {predicate!r}; only the identities "
-                    "of data products may read rows unfiltered, and tenants read their own.",
+                    f"{x.name} grants tenant {tenant!r} ({grantee}) the filter {predicate!r}; "
+                    f"a tenant's filter is exactly {tenant_filter(wanted_column, tenant)}.",
                     x.urn,
                 )
+        elif (is_true_filter(predicate) or parsed is None) and (
+            product_of_identity(grantee, t.index.products) is None
+        ):
+            report(
+                f"{x.name} gives {grantee} the filter {predicate!r}; only the identities "
+                "of data products may read rows unfiltered, and tenants read their own.",
+                x.urn,
+            )
 
 
 def _one_group_per_tenant(ports: list, index: StackIndex, report: ReportViolation) -> None:  # type: ignore[type-arg]

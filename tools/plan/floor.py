@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from pulumi_policy.policy import EnforcementLevel
 
@@ -36,28 +37,44 @@ def floor_problems(
     source = f"{pack_dir.name}/{path.name}"
     if not is_production(stack, declared):
         return []
-    issues: list[SpecIssue] = []
-    env = stack.values.get("data-mesh:environment")
-    if env != "prod":
-        issues.append(
-            SpecIssue(
-                stack.source,
-                "data-mesh:environment",
-                f"{env!r}, but {stack.stack} is a production stack ({source}): production "
-                "runs with protection and the production pack config",
-            )
-        )
+    issues = _environment(stack, source)
     if pack_config is None or resolved is None:
-        issues.append(
-            SpecIssue(
-                pack_dir / "config" / "prod.json",
-                "",
-                f"{stack.stack} is a production stack: it needs its pack config, not the "
-                "policies' defaults",
-            )
+        missing = SpecIssue(
+            pack_dir / "config" / "prod.json",
+            "",
+            f"{stack.stack} is a production stack: it needs its pack config, not the "
+            "policies' defaults",
         )
-        return issues
+        return [*issues, missing]
     floor = declared.get("floor") or {}
+    for rule in FLOOR_RULES:
+        issues += rule(floor, resolved, pack_config, source)
+    return issues
+
+
+def _environment(stack: StackConfig, source: str) -> list[SpecIssue]:
+    env = stack.values.get("data-mesh:environment")
+    if env == "prod":
+        return []
+    return [
+        SpecIssue(
+            stack.source,
+            "data-mesh:environment",
+            f"{env!r}, but {stack.stack} is a production stack ({source}): production "
+            "runs with protection and the production pack config",
+        )
+    ]
+
+
+def _settings(resolved: ResolvedConfig, policy: str) -> dict[str, Any]:
+    return resolved.get(policy, (None, {}))[1]
+
+
+def _mandatory(
+    floor: dict[str, Any], resolved: ResolvedConfig, pack_config: Path, source: str
+) -> list[SpecIssue]:
+    """Policies production keeps mandatory (or remediating)."""
+    issues = []
     for policy in floor.get("mandatory") or []:
         level = resolved.get(policy, (None, {}))[0]
         if level is not None and level not in _STRONG:
@@ -68,9 +85,17 @@ def floor_problems(
                     f"is {level.value}; production keeps it mandatory (the floor in {source})",
                 )
             )
+    return issues
+
+
+def _fixed_properties(
+    floor: dict[str, Any], resolved: ResolvedConfig, pack_config: Path, source: str
+) -> list[SpecIssue]:
+    """Settings production fixes to one value."""
+    issues = []
     for policy, props in (floor.get("properties") or {}).items():
         for key, wanted in props.items():
-            have = resolved.get(policy, (None, {}))[1].get(key)
+            have = _settings(resolved, policy).get(key)
             if policy in resolved and have != wanted:
                 issues.append(
                     SpecIssue(
@@ -79,9 +104,17 @@ def floor_problems(
                         f"is {json.dumps(have)}; production requires {json.dumps(wanted)}",
                     )
                 )
+    return issues
+
+
+def _at_most(
+    floor: dict[str, Any], resolved: ResolvedConfig, pack_config: Path, source: str
+) -> list[SpecIssue]:
+    """Allow-lists production keeps within its own (an empty list lifts the restriction)."""
+    issues = []
     for policy, props in (floor.get("atMost") or {}).items():
         for key, widest in props.items():
-            have = resolved.get(policy, (None, {}))[1].get(key)
+            have = _settings(resolved, policy).get(key)
             if isinstance(have, list) and not have and widest:
                 issues.append(
                     SpecIssue(
@@ -102,9 +135,17 @@ def floor_problems(
                         f"(at most {', '.join(map(str, widest)) or 'nothing'})",
                     )
                 )
+    return issues
+
+
+def _at_least(
+    floor: dict[str, Any], resolved: ResolvedConfig, pack_config: Path, source: str
+) -> list[SpecIssue]:
+    """Numbers production keeps at or above its minimum."""
+    issues = []
     for policy, props in (floor.get("atLeast") or {}).items():
         for key, least in props.items():
-            have = resolved.get(policy, (None, {}))[1].get(key)
+            have = _settings(resolved, policy).get(key)
             if isinstance(have, int | float) and have < least:
                 issues.append(
                     SpecIssue(
@@ -114,3 +155,6 @@ def floor_problems(
                     )
                 )
     return issues
+
+
+FLOOR_RULES = (_mandatory, _fixed_properties, _at_most, _at_least)
