@@ -162,17 +162,7 @@ def _check_contract(path: Path, text: str) -> tuple[Contract | None, list[SpecIs
     if issues:
         return None, issues
     model = OpenDataContractStandard.model_validate(data)
-
-    if model.apiVersion not in SUPPORTED_API_VERSIONS:
-        issues.append(
-            SpecIssue(path, "apiVersion", f"must be one of {sorted(SUPPORTED_API_VERSIONS)}")
-        )
-    if not SEMVER.match(model.version or ""):
-        issues.append(
-            SpecIssue(path, "version", f"{model.version!r} is not a semantic version (1.2.3)")
-        )
-    if model.status in {None, ""}:
-        issues.append(SpecIssue(path, "status", "is required (e.g. active, draft, deprecated)"))
+    issues = _header_issues(path, model)
     objects = model.schema_ or []
     if len(objects) != 1:
         issues.append(
@@ -183,9 +173,47 @@ def _check_contract(path: Path, text: str) -> tuple[Contract | None, list[SpecIs
     if not obj.properties:
         issues.append(SpecIssue(path, "schema[0].properties", "must declare at least one property"))
         return None, issues
+    fields, field_issues = _fields(path, obj.properties)
+    if issues or field_issues:
+        return None, issues + field_issues
+    checks, check_issues = compile_checks(
+        path, obj, model.slaProperties or [], {f.name: (f.type, f.mode) for f in fields}
+    )
+    if check_issues:
+        return None, check_issues
+    contract = Contract(
+        path=path,
+        model=model,
+        id=model.id or "",
+        version=model.version or "",
+        object=obj,
+        fields=tuple(fields),
+        checks=tuple(checks),
+    )
+    return contract, []
 
+
+def _header_issues(path: Path, model: OpenDataContractStandard) -> list[SpecIssue]:
+    issues = []
+    if model.apiVersion not in SUPPORTED_API_VERSIONS:
+        issues.append(
+            SpecIssue(path, "apiVersion", f"must be one of {sorted(SUPPORTED_API_VERSIONS)}")
+        )
+    if not SEMVER.match(model.version or ""):
+        issues.append(
+            SpecIssue(path, "version", f"{model.version!r} is not a semantic version (1.2.3)")
+        )
+    if model.status in {None, ""}:
+        issues.append(SpecIssue(path, "status", "is required (e.g. active, draft, deprecated)"))
+    return issues
+
+
+def _fields(
+    path: Path, properties: list[SchemaProperty]
+) -> tuple[list[BigQueryField], list[SpecIssue]]:
+    issues: list[SpecIssue] = []
     fields: list[BigQueryField] = []
-    for index, prop in enumerate(obj.properties):
+    for index, prop in enumerate(properties):
         bq, prop_issues = _to_bigquery(path, f"schema[0].properties[{index}]", prop)
         issues += prop_issues
         if bq is not None:
@@ -195,26 +223,7 @@ def _check_contract(path: Path, text: str) -> tuple[Contract | None, list[SpecIs
         issues.append(
             SpecIssue(path, "schema[0].properties", f"property {dup!r} is declared twice")
         )
-    if issues:
-        return None, issues
-
-    checks, check_issues = compile_checks(
-        path, obj, model.slaProperties or [], {f.name: (f.type, f.mode) for f in fields}
-    )
-    if check_issues:
-        return None, check_issues
-    return (
-        Contract(
-            path=path,
-            model=model,
-            id=model.id or "",
-            version=model.version or "",
-            object=obj,
-            fields=tuple(fields),
-            checks=tuple(checks),
-        ),
-        [],
-    )
+    return fields, issues
 
 
 def _to_bigquery(
@@ -228,30 +237,57 @@ def _to_bigquery(
         )
     if not (prop.description or "").strip():
         issues.append(SpecIssue(path, f"{where}.description", "every property needs a description"))
+    shape = _shape(path, where, prop)
+    if isinstance(shape, SpecIssue):
+        return None, [*issues, shape]
+    element, bq_type, mode, type_issues = shape
+    issues += type_issues
+    children: list[BigQueryField] = []
+    if bq_type == "RECORD":
+        for index, child in enumerate(element.properties or []):
+            sub, sub_issues = _to_bigquery(path, f"{where}.properties[{index}]", child)
+            issues += sub_issues
+            if sub is not None:
+                children.append(sub)
+        if not children and not issues:
+            issues.append(SpecIssue(path, f"{where}.properties", "an object needs properties"))
+    if issues:
+        return None, issues
+    field = BigQueryField(
+        name=name,
+        type=bq_type,
+        mode=mode,
+        description=(prop.description or "").strip(),
+        fields=tuple(children),
+        classification=(prop.classification or "").lower() or None,
+    )
+    return field, []
 
+
+def _shape(
+    path: Path, where: str, prop: SchemaProperty
+) -> tuple[SchemaProperty, str, str, list[SpecIssue]] | SpecIssue:
+    """The property's element (itself, or an array's items), BigQuery type and mode, with
+    the problems of its physical type; or the problem that leaves it without a type."""
     logical = (prop.logicalType or "").lower()
     mode = "REQUIRED" if prop.required else "NULLABLE"
     element = prop
     if logical == "array":
         if prop.items is None:
-            issues.append(SpecIssue(path, f"{where}.items", "an array property needs `items`"))
-            return None, issues
+            return SpecIssue(path, f"{where}.items", "an array property needs `items`")
         element = prop.items
         logical = (element.logicalType or "").lower()
         mode = "REPEATED"
         if logical == "array":
-            issues.append(SpecIssue(path, f"{where}.items", "BigQuery has no arrays of arrays"))
-            return None, issues
+            return SpecIssue(path, f"{where}.items", "BigQuery has no arrays of arrays")
     if logical not in LOGICAL_TO_BIGQUERY:
-        issues.append(
-            SpecIssue(
-                path,
-                f"{where}.logicalType",
-                f"{prop.logicalType!r} is not one of {sorted([*LOGICAL_TO_BIGQUERY, 'array'])}",
-            )
+        return SpecIssue(
+            path,
+            f"{where}.logicalType",
+            f"{prop.logicalType!r} is not one of {sorted([*LOGICAL_TO_BIGQUERY, 'array'])}",
         )
-        return None, issues
     bq_type = LOGICAL_TO_BIGQUERY[logical]
+    issues = []
     if element.physicalType:
         physical = element.physicalType.upper()
         if physical not in PHYSICAL_BY_LOGICAL[logical]:
@@ -264,30 +300,7 @@ def _to_bigquery(
                 )
             )
         bq_type = _CANONICAL.get(physical, physical)
-
-    children: list[BigQueryField] = []
-    if bq_type == "RECORD":
-        for index, child in enumerate(element.properties or []):
-            sub, sub_issues = _to_bigquery(path, f"{where}.properties[{index}]", child)
-            issues += sub_issues
-            if sub is not None:
-                children.append(sub)
-        if not children and not issues:
-            issues.append(SpecIssue(path, f"{where}.properties", "an object needs properties"))
-    if issues:
-        return None, issues
-    classification = (prop.classification or "").lower() or None
-    return (
-        BigQueryField(
-            name=name,
-            type=bq_type,
-            mode=mode,
-            description=(prop.description or "").strip(),
-            fields=tuple(children),
-            classification=classification,
-        ),
-        [],
-    )
+    return element, bq_type, mode, issues
 
 
 def _short(message: str, limit: int = 200) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 from model.bundle import ProductBundle
 from model.contract import Contract
 from model.errors import SpecIssue
+from model.kinds import OutputPort
 from model.lineage import INPUT, PORT, ColumnRef, PortLineage, upstream_columns
 
 SENSITIVE = frozenset({"pii", "sensitive"})
@@ -145,78 +146,63 @@ def _check_tenancy(
     own: PortLineage,
     bundles: Mapping[str, ProductBundle],
 ) -> list[SpecIssue]:
-    spec = bundle.spec
-    out_port = spec.output_ports[index]
-    where = f"output_ports[{index}]"
     scoped = sorted(
         (p, q) for p, q in own.upstream_ports() if _tenant_column_of(bundles, p, q) is not None
     )
-    column = out_port.tenant_column
     if not scoped:
         return []
-    names = ", ".join(f"{p}.{q}" for p, q in scoped)
-    if spec.cross_tenant is not None:
-        if column is not None:
-            return [
-                SpecIssue(
-                    bundle.path,
-                    f"{where}.tenant_column",
-                    f"{bundle.id} is cross_tenant, so its ports serve no tenant; remove the "
-                    "tenant column (tenant groups never read this port)",
-                )
-            ]
+    problem = _tenancy_problem(bundle, bundle.spec.output_ports[index], own, bundles, scoped)
+    if problem is None:
         return []
+    return [SpecIssue(bundle.path, f"output_ports[{index}].tenant_column", problem)]
+
+
+def _tenancy_problem(
+    bundle: ProductBundle,
+    out_port: OutputPort,
+    own: PortLineage,
+    bundles: Mapping[str, ProductBundle],
+    scoped: list[tuple[str, str]],
+) -> str | None:
+    """Why a port that reads tenant-scoped ports does not carry their tenant, or None."""
+    column = out_port.tenant_column
+    if bundle.spec.cross_tenant is not None:
+        if column is None:
+            return None
+        return (
+            f"{bundle.id} is cross_tenant, so its ports serve no tenant; remove the "
+            "tenant column (tenant groups never read this port)"
+        )
     if column is None:
-        return [
-            SpecIssue(
-                bundle.path,
-                f"{where}.tenant_column",
-                f"reads tenant-scoped {names} but declares no tenant column; declare the "
-                "column that carries the upstream tenant, or set cross_tenant with a reason",
-            )
-        ]
+        return (
+            f"reads tenant-scoped {', '.join(f'{p}.{q}' for p, q in scoped)} but declares no "
+            "tenant column; declare the column that carries the upstream tenant, or set "
+            "cross_tenant with a reason"
+        )
     if column in {c.split(":")[0] for c in own.problems}:
-        return [
-            SpecIssue(
-                bundle.path,
-                f"{where}.tenant_column",
-                f"the lineage of {column!r} cannot be traced in {own.source}; write it as a "
-                "plain column of an upstream port",
-            )
-        ]
+        return (
+            f"the lineage of {column!r} cannot be traced in {own.source}; write it as a "
+            "plain column of an upstream port"
+        )
     refs = own.columns.get(column)
     upstream_tenants = {
         ColumnRef(PORT, p, q, str(_tenant_column_of(bundles, p, q))) for p, q in scoped
     }
-    if refs is None:
-        return [
-            SpecIssue(
-                bundle.path,
-                f"{where}.tenant_column",
-                f"tenant column {column!r} is not produced by {own.source}",
-            )
-        ]
-    if not refs:
-        return [
-            SpecIssue(
-                bundle.path,
-                f"{where}.tenant_column",
-                f"tenant column {column!r} is a constant in {own.source}; it must carry the "
-                f"tenant of the rows it reads ({', '.join(map(str, sorted(upstream_tenants)))})",
-            )
-        ]
-    strays = sorted(r for r in refs if r not in upstream_tenants)
     expected = ", ".join(map(str, sorted(upstream_tenants)))
+    if refs is None:
+        return f"tenant column {column!r} is not produced by {own.source}"
+    if not refs:
+        return (
+            f"tenant column {column!r} is a constant in {own.source}; it must carry the "
+            f"tenant of the rows it reads ({expected})"
+        )
+    strays = sorted(r for r in refs if r not in upstream_tenants)
     if strays:
-        return [
-            SpecIssue(
-                bundle.path,
-                f"{where}.tenant_column",
-                f"tenant column {column!r} derives from {', '.join(map(str, strays))}, not from "
-                f"the tenant column of what it reads ({expected})",
-            )
-        ]
-    return []
+        return (
+            f"tenant column {column!r} derives from {', '.join(map(str, strays))}, not from "
+            f"the tenant column of what it reads ({expected})"
+        )
+    return None
 
 
 def _check_classification(
