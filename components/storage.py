@@ -38,7 +38,6 @@ class ProductStorage(pulumi.ComponentResource):
     ) -> None:
         super().__init__(conv.PRODUCT_STORAGE, name, None, opts)
         at = args.placement
-
         self.service_account = gcp.serviceaccount.Account(
             f"{name}-sa",
             account_id=conv.service_account_id(at.product),
@@ -47,31 +46,8 @@ class ProductStorage(pulumi.ComponentResource):
             project=at.project,
             opts=child(self),
         )
-        self.dataset = gcp.bigquery.Dataset(
-            f"{name}-dataset",
-            dataset_id=at.dataset_id,
-            project=at.project,
-            location=at.location,
-            friendly_name=args.display_name,
-            description=args.description,
-            labels=at.labels(),
-            delete_contents_on_destroy=False,
-            default_encryption_configuration=({"kms_key_name": at.kms_key} if at.kms_key else None),
-            opts=stateful(self, at.protect),
-        )
-        writers = {
-            "owner": {"group_by_email": args.owner_group},
-            "sa": {"user_by_email": at.service_account_email},
-        }
-        for role_name, who in writers.items():
-            gcp.bigquery.DatasetAccess(
-                f"{name}-dataset-writer-{role_name}",
-                dataset_id=self.dataset.dataset_id,
-                project=at.project,
-                role="WRITER",
-                **who,
-                opts=iam(self, depends_on=[self.service_account]),
-            )
+        self.dataset = self._dataset(name, args)
+        self._grant_writers(name, args)
         email = at.service_account_email
         identity = known_after(f"serviceAccount:{email}", self.service_account)
         for role in PROJECT_ROLES:
@@ -95,3 +71,36 @@ class ProductStorage(pulumi.ComponentResource):
                 "serviceAccountEmail": self.service_account.email,
             }
         )
+
+    def _dataset(self, name: str, args: ProductStorageArgs) -> gcp.bigquery.Dataset:
+        at = args.placement
+        return gcp.bigquery.Dataset(
+            f"{name}-dataset",
+            dataset_id=at.dataset_id,
+            project=at.project,
+            location=at.location,
+            friendly_name=args.display_name,
+            description=args.description,
+            labels=at.labels(),
+            delete_contents_on_destroy=False,
+            default_encryption_configuration=({"kms_key_name": at.kms_key} if at.kms_key else None),
+            opts=stateful(self, at.protect),
+        )
+
+    def _grant_writers(self, name: str, args: ProductStorageArgs) -> None:
+        """The owning team and the product's identity write the dataset (DatasetAccess, the
+        one mechanism for dataset grants)."""
+        at = args.placement
+        writers = {
+            "owner": {"group_by_email": args.owner_group},
+            "sa": {"user_by_email": at.service_account_email},
+        }
+        for role_name, who in writers.items():
+            gcp.bigquery.DatasetAccess(
+                f"{name}-dataset-writer-{role_name}",
+                dataset_id=self.dataset.dataset_id,
+                project=at.project,
+                role="WRITER",
+                **who,
+                opts=iam(self, depends_on=[self.service_account]),
+            )

@@ -32,21 +32,40 @@ class SpecIssue:
         return f"{self.file.absolute()}: {self.field or '(file)'}: {self.message}"
 
 
-class InputProblem(Exception):
-    """One problem with the input that stops a step: the commands print it as
-    `file: field: message` and exit 2. Each step names its own subclass."""
+class CommandFailed(Exception):
+    """Why a command cannot do its work, as the CLI prints it (`lines`) with its exit
+    code: every error a user can cause is one of these; anything else is a bug."""
+
+    exit_code = 2  # invalid input
+
+    def lines(self) -> list[str]:
+        return str(self).splitlines()
+
+
+class InvalidInput(CommandFailed):
+    """Input a command cannot work on: each problem as `file: field: message`, exit 2."""
+
+    def __init__(self, issues: Iterable[SpecIssue]) -> None:
+        self.issues: list[SpecIssue] = list(issues)
+        super().__init__("\n".join(issue.render() for issue in self.issues))
+
+    def lines(self) -> list[str]:
+        return [issue.render() for issue in self.issues]
+
+
+class InputProblem(InvalidInput):
+    """One problem with the input that stops a step. Each step names its own subclass."""
 
     def __init__(self, issue: SpecIssue) -> None:
         self.issue = issue
-        super().__init__(issue.render())
+        super().__init__([issue])
 
 
-class SpecError(Exception):
+class SpecError(InvalidInput):
     """Raised when a mesh cannot be loaded; carries every problem found."""
 
     def __init__(self, issues: Iterable[SpecIssue]) -> None:
-        self.issues: list[SpecIssue] = sorted(set(issues))
-        super().__init__("\n".join(issue.render() for issue in self.issues))
+        super().__init__(sorted(set(issues)))
 
 
 # The "file" of a problem with a command-line option: `command line: --out: ...`.

@@ -215,39 +215,40 @@ def _resolve_inputs(
     edges: list[Edge] = []
     for b in by_id.values():
         for i, port in enumerate(b.spec.input_ports):
-            if port.kind != "data-product":
+            up = port.upstream()
+            if up is None:
                 continue
             where = f"input_ports[{i}]"
-            if port.product == b.id:
+            if up.product == b.id:
                 issues.append(
                     SpecIssue(b.path, f"{where}.product", f"{b.id} cannot read its own output port")
                 )
                 continue
-            upstream = by_id.get(port.product)
-            if upstream is None and port.product in broken:
+            upstream = by_id.get(up.product)
+            if upstream is None and up.product in broken:
                 continue  # its own problems are reported already
             if upstream is None:
                 issues.append(
                     SpecIssue(
                         b.path,
                         f"{where}.product",
-                        f"unknown product {port.product!r}",
+                        f"unknown product {up.product!r}",
                         DANGLING_PORT,
                     )
                 )
                 continue
-            if upstream.spec.output_port(port.port) is None:
+            if upstream.spec.output_port(up.port) is None:
                 known = ", ".join(p.name for p in upstream.spec.output_ports)
                 issues.append(
                     SpecIssue(
                         b.path,
                         f"{where}.port",
-                        f"{port.product} has no output port {port.port!r} (it has: {known})",
+                        f"{up.product} has no output port {up.port!r} (it has: {known})",
                         DANGLING_PORT,
                     )
                 )
                 continue
-            edges.append(Edge(port.product, port.port, b.id, port.name))
+            edges.append(Edge(up.product, up.port, b.id, port.name))
     return edges, issues
 
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, ParamSpec
 
 import typer
 from rich.console import Console
 
-from model import Mesh, SpecError, load_mesh
-from model.errors import InputProblem
+from model import load_mesh
+from model.errors import COMMAND_LINE, CommandFailed, SpecIssue
+from tools.command_line import OptionProblem, one_of, required, usable_folder, writable_file
 from tools.generated import REPO, Generated, conventions_copy, is_fresh, product_schema, write
 from tools.graph import mermaid
 
@@ -32,9 +34,10 @@ app = typer.Typer(
 out = Console(highlight=False, soft_wrap=True, markup=False, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False, emoji=False)
 
-EXIT_INVALID = 2
+EXIT_INVALID = 2  # CommandFailed.exit_code of invalid input
 EXIT_BUG = 3
 DEBUG_FLAG = "--debug"
+P = ParamSpec("P")
 
 
 class DEBUG:
@@ -48,59 +51,46 @@ ProductsDir = Annotated[
 ]
 
 
-def _load(products_dir: Path) -> Mesh:
-    try:
-        return load_mesh(products_dir)
-    except SpecError as exc:
-        _exit_invalid(exc)
+def command(name: str | None = None) -> Callable[[Callable[P, None]], Callable[P, None]]:
+    """`app.command`, and what the user can mend (CommandFailed) printed as its problems
+    with its exit code, no traceback."""
+
+    def register(fn: Callable[P, None]) -> Callable[P, None]:
+        @functools.wraps(fn)
+        def run(*args: P.args, **kwargs: P.kwargs) -> None:
+            try:
+                fn(*args, **kwargs)
+            except CommandFailed as exc:
+                if DEBUG.enabled:
+                    traceback.print_exception(exc)
+                for line in exc.lines():
+                    err.print(line)
+                raise typer.Exit(exc.exit_code) from None
+
+        app.command(name)(run)
+        return run
+
+    return register
 
 
-def _exit_invalid(exc: Exception) -> NoReturn:
-    """Invalid input (a SpecError or an InputProblem): every problem as
-    `file: field: message`, exit 2. Anything else is a bug: re-raised."""
-    if isinstance(exc, SpecError):
-        issues = exc.issues
-    elif isinstance(exc, InputProblem):
-        issues = [exc.issue]
-    else:
-        raise exc
-    for issue in issues:
-        err.print(issue.render())
-    raise typer.Exit(EXIT_INVALID) from None
+def _print(lines: list[str]) -> None:
+    for line in lines:
+        out.print(line)
 
 
-@app.command()
+def _progress(message: str) -> None:
+    err.print(f"… {message}", style="dim")
+
+
+@command()
 def validate(products_dir: ProductsDir = Path("products")) -> None:
     """Check every product, contract and SQL file; print the mesh in dependency order."""
-    mesh = _load(products_dir)
-    ports = sum(len(b.spec.input_ports) + len(b.spec.output_ports) for b in mesh.ordered())
-    out.print(
-        f"Mesh in {products_dir}: {len(mesh.products)} products, {ports} ports, "
-        f"{len(mesh.edges)} lineage edges — valid"
-    )
-    out.print("Products in dependency order:")
-    width = max(len(pid) for pid in mesh.order)
-    for n, bundle in enumerate(mesh.ordered(), start=1):
-        spec = bundle.spec
-        out.print(
-            f"  {n}. {spec.id:<{width}}  {spec.alignment.value:<9} domain={spec.domain} "
-            f"owner={spec.owner.team} inputs={len(spec.input_ports)}"
-        )
-        for port in spec.output_ports:
-            contract = bundle.contracts[port.name]
-            out.print(
-                f"     {'':<{width}}  -> {port.name}: {port.kind} {port.physical_name} "
-                f"(contract {contract.version})"
-            )
-    out.print("Lineage:")
-    for edge in mesh.edges:
-        out.print(
-            f"  {edge.producer}.{edge.output_port} -> {edge.consumer} "
-            f"(input port {edge.input_port})"
-        )
+    from tools.validate import render_validate, run_validate
+
+    _print(render_validate(run_validate(products_dir), products_dir))
 
 
-@app.command()
+@command()
 def plan(
     stack: Annotated[str, typer.Option("--stack", help="Stack to plan (Pulumi.<stack>.yaml)")],
     products_dir: Annotated[
@@ -129,25 +119,27 @@ def plan(
     ] = False,
 ) -> None:
     """Offline `pulumi preview --policy-pack`: run the program under mocks, then the pack."""
-    from tools.plan.commands import run_plan_command
+    from tools.plan.render import render_plan
+    from tools.plan.session import run_plan, write_json
 
-    code = run_plan_command(
-        project_dir,
+    writable_file(json_file, "--json")
+    result = run_plan(
+        project_dir.resolve(),
         stack,
-        products_dir,
-        json_file,
-        None if no_policies else policy_pack,
-        policy_config,
-        quiet,
-        out,
-        err,
-        debug=DEBUG.enabled,
-        resolved=resolved,
+        products_dir=products_dir,
+        pack_dir=None if no_policies else policy_pack.resolve(),
+        pack_config=policy_config,
+        progress=_progress,
+        preview=not resolved,
     )
-    raise typer.Exit(code)
+    _print(render_plan(result, quiet))
+    if json_file is not None:
+        write_json(result, json_file)
+        _print([f"wrote {json_file}"])
+    raise typer.Exit(1 if result.mandatory else 0)
 
 
-@app.command()
+@command()
 def local(
     stack: Annotated[str, typer.Option("--stack", help="Stack to run (Pulumi.<stack>.yaml)")],
     products_dir: Annotated[
@@ -177,28 +169,15 @@ def local(
     from tools.local.render import render_local
 
     target = out_dir or Path("out/local") / stack
-    if target.exists() and not target.is_dir():
-        err.print(f"command line: --out: {target} is a file")
-        raise typer.Exit(EXIT_INVALID)
-    try:
-        report = run_local(
-            project_dir.resolve(),
-            stack,
-            products_dir,
-            target,
-            days,
-            scale,
-            seed,
-            progress=lambda m: err.print(f"… {m}", style="dim"),
-        )
-    except Exception as exc:
-        _exit_invalid(exc)
-    for line in render_local(report, str(target / "mesh.duckdb")):
-        out.print(line, markup=False, highlight=False)
+    usable_folder(target, "--out")
+    report = run_local(
+        project_dir.resolve(), stack, products_dir, target, days, scale, seed, progress=_progress
+    )
+    _print(render_local(report, str(target / "mesh.duckdb")))
     raise typer.Exit(1 if report.failures else 0)
 
 
-@app.command("test")
+@command("test")
 def unit_test(
     stack: Annotated[
         str | None, typer.Option("--stack", help="Test the stack's products (and upstream)")
@@ -211,28 +190,17 @@ def unit_test(
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
 ) -> None:
     """Run the products' unit tests (products/<id>/tests/*.yaml): given rows, expected rows."""
-    from tools.plan.commands import output_file_problem
     from tools.unit.command import render_tests, run_tests, write_junit
 
-    if junit is not None:  # its folder is made (CI writes into out/junit/), a folder refused
-        with contextlib.suppress(OSError):
-            junit.parent.mkdir(parents=True, exist_ok=True)
-        problem = output_file_problem(junit, "--junit")
-        if problem is not None:
-            err.print(problem.render())
-            raise typer.Exit(EXIT_INVALID)
-    try:
-        report = run_tests(project_dir.resolve(), stack, product, products_dir)
-    except Exception as exc:
-        _exit_invalid(exc)
-    for line in render_tests(report):
-        out.print(line, markup=False, highlight=False)
+    writable_file(junit, "--junit", make_folder=True)
+    report = run_tests(project_dir.resolve(), stack, product, products_dir)
+    _print(render_tests(report))
     if junit is not None:
         write_junit(report, junit)
     raise typer.Exit(1 if report.failed else 0)
 
 
-@app.command()
+@command()
 def check(
     stack: Annotated[str, typer.Option("--stack", help="Deployed stack to check")],
     registry: Annotated[
@@ -245,29 +213,14 @@ def check(
     ] = None,
 ) -> None:
     """Run the contracts' checks against a deployed stack's BigQuery tables."""
-    from tools.check.command import port_queries, port_tables, run_checks
-    from tools.registry import read_registry
+    from tools.check.command import render_check, run_check
 
-    mesh = _load(products_dir)
-    try:
-        entries = read_registry(registry)
-        queries = port_queries(mesh, entries)
-        billing = project or next(
-            (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
-        )
-        results = run_checks(queries, billing, tables=port_tables(mesh, entries))
-    except InputProblem as exc:
-        _exit_invalid(exc)
-    for r in results:
-        out.print(
-            f"{'ok    ' if r.passed else 'FAILED'} {r.product}.{r.port}: {r.check}: {r.detail}"
-        )
-    failed = [r for r in results if not r.passed]
-    out.print(f"{stack}: {len(results) - len(failed)} passed, {len(failed)} failed")
-    raise typer.Exit(1 if failed else 0)
+    results = run_check(registry, products_dir, project)
+    _print(render_check(results, stack))
+    raise typer.Exit(1 if any(not r.passed for r in results) else 0)
 
 
-@app.command()
+@command()
 def diff(
     base: Annotated[
         str | None, typer.Option("--base", help="Git ref of the mesh before the change")
@@ -292,41 +245,24 @@ def diff(
 ) -> None:
     """Contract evolution gate: classify every change between two versions of the mesh,
     enforce versioning and show who each breaking change reaches."""
-    from tools.diff import render
     from tools.diff.command import run_diff
+    from tools.diff.render import FORMATS, render_diff, rules_table, to_json
 
     if rules:
-        out.print(render.rules_table())
+        _print([rules_table()])
         raise typer.Exit(0)
-    if base is None:
-        err.print("command line: --base: give the git ref to compare with (e.g. main)")
-        raise typer.Exit(EXIT_INVALID)
-    formats = {"text": render.text, "markdown": render.markdown, "github": render.github}
-    if output_format not in formats:
-        err.print(f"command line: --format: {output_format!r} is not one of {', '.join(formats)}")
-        raise typer.Exit(EXIT_INVALID)
-    if json_file is not None and (json_file.is_dir() or not json_file.parent.is_dir()):
-        where = "is a folder" if json_file.is_dir() else f"folder {json_file.parent} does not exist"
-        err.print(f"command line: --json: {json_file} {where}")
-        raise typer.Exit(EXIT_INVALID)
-    try:
-        report = run_diff(
-            project_dir,
-            base,
-            head,
-            products_dir,
-            policy_pack,
-            progress=lambda m: err.print(f"… {m}", style="dim"),
-        )
-    except Exception as exc:
-        _exit_invalid(exc)
-    sys.stdout.write(formats[output_format](report) + "\n")
+    required(base, "--base", "give the git ref to compare with (e.g. main)")
+    assert base is not None
+    one_of(output_format, list(FORMATS), "--format")
+    writable_file(json_file, "--json")
+    report = run_diff(project_dir, base, head, products_dir, policy_pack, progress=_progress)
+    sys.stdout.write(render_diff(report, output_format) + "\n")
     if json_file is not None:
-        json_file.write_text(json.dumps(render.to_json(report), indent=2) + "\n")
+        json_file.write_text(json.dumps(to_json(report), indent=2) + "\n")
     raise typer.Exit(1 if report.errors else 0)
 
 
-@app.command()
+@command()
 def catalog(
     stack: Annotated[str, typer.Option("--stack", help="Stack whose products to list")],
     local_dir: Annotated[
@@ -342,49 +278,39 @@ def catalog(
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
 ) -> None:
     """Build the static catalog site (overview, product pages, lineage, IoT dashboard)."""
-    from tools.catalog.command import build_catalog
+    from tools.catalog.command import render_catalog, run_catalog
 
     target = out_dir or Path("out/site") / stack
-    try:
-        written = build_catalog(project_dir.resolve(), stack, local_dir, target, products_dir)
-    except Exception as exc:
-        _exit_invalid(exc)
-    out.print(f"wrote {len(written)} files; open {(target / 'index.html').resolve().as_uri()}")
+    written = run_catalog(project_dir.resolve(), stack, local_dir, target, products_dir)
+    _print(render_catalog(written, target))
 
 
-@app.command()
+@command()
 def graph(products_dir: ProductsDir = Path("products")) -> None:
     """Print the lineage of the mesh as a Mermaid flowchart."""
-    mesh = _load(products_dir)
-    sys.stdout.write(mermaid(mesh))
+    sys.stdout.write(mermaid(load_mesh(products_dir)))
 
 
 def _generate(generated: Generated, root: Path, check: bool) -> None:
+    target = root / generated.path
+    if target.is_dir():
+        raise OptionProblem(SpecIssue(COMMAND_LINE, "--output", f"{generated.path} is a folder"))
     if check:
-        if (root / generated.path).is_dir():
-            err.print(f"command line: --output: {generated.path} is a folder")
-            raise typer.Exit(EXIT_INVALID)
         if not is_fresh(generated, root):
             err.print(
-                f"{generated.path}: (file): stale; run `{generated.command}` to regenerate it",
-                markup=False,
+                f"{generated.path}: (file): stale; run `{generated.command}` to regenerate it"
             )
             raise typer.Exit(1)
-        out.print(f"{generated.path} is up to date", markup=False)
+        _print([f"{generated.path} is up to date"])
         return
-    target = root / generated.path
-    if target.is_dir() or not target.parent.is_dir():
-        where = "is a folder" if target.is_dir() else f"folder {target.parent} does not exist"
-        err.print(
-            f"command line: --output: {target} {where}"
-            if target.is_dir()
-            else f"command line: --output: {where}"
+    if not target.parent.is_dir():
+        raise OptionProblem(
+            SpecIssue(COMMAND_LINE, "--output", f"folder {target.parent} does not exist")
         )
-        raise typer.Exit(EXIT_INVALID)
-    out.print(f"wrote {write(generated, root)}", markup=False)
+    _print([f"wrote {write(generated, root)}"])
 
 
-@app.command()
+@command()
 def schema(
     check: Annotated[bool, typer.Option(help="Fail if the committed schema is stale")] = False,
     output: Annotated[Path, typer.Option(help="Where the schema lives")] = Path(
@@ -395,7 +321,7 @@ def schema(
     _generate(product_schema(output), Path.cwd(), check)
 
 
-@app.command()
+@command()
 def conventions(
     check: Annotated[bool, typer.Option(help="Fail if the pack's copy is stale")] = False,
 ) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from model.errors import SpecIssue
+from model.errors import InvalidInput
 from model.files import FileProblem, read_json_object
 from tools.stack import StackConfig
 
@@ -23,10 +23,8 @@ def production_declaration(pack_dir: Path) -> tuple[Path, dict[str, Any]] | None
         raise FloorProblem([problem.issue]) from None
 
 
-class FloorProblem(Exception):
-    def __init__(self, issues: list[SpecIssue]) -> None:
-        self.issues = issues
-        super().__init__("\n".join(i.render() for i in issues))
+class FloorProblem(InvalidInput):
+    """A production stack below the floor governance declares."""
 
 
 def is_production(stack: StackConfig, declared: dict[str, Any]) -> bool:

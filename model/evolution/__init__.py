@@ -223,7 +223,7 @@ class _Differ:
         a, b = old.contracts[port.name], new.contracts[port.name]
         changes = compare_port_settings(pid, port, new_port, new.path)
         moved = dataset_change(old, new)
-        if moved and port.kind != "topic":
+        if moved and port.serves_rows:
             changes.append(Change("dataset-changed", pid, port.name, "", moved, new.path))
         if port.kind == new_port.kind:
             changes += compare_columns(a, b, pid, new_port, self.after.required_downstream)

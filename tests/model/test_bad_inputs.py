@@ -541,7 +541,7 @@ def test_a_bug_is_exit_3_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     def broken(_: Path) -> None:
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr("tools.cli.load_mesh", broken)
+    monkeypatch.setattr("tools.validate.load_mesh", broken)
     assert model.mesh.load_mesh is not broken
     with pytest.raises(SystemExit) as exit_info:
         _main_in(REPO, ["validate"])

@@ -15,7 +15,8 @@ from pulumi.runtime import settings as runtime_settings
 
 from tests.helpers import REPO
 from tools.plan.process_state import ProcessState
-from tools.plan.session import plan, to_json
+from tools.plan.session import run_plan as plan
+from tools.plan.session import to_json
 
 PACK = REPO / "policies"
 

@@ -12,7 +12,7 @@ from tools.catalog.run_data import CatalogProblem, read_run
 from tools.stack import load_stack
 
 
-def build_catalog(
+def run_catalog(
     project_dir: Path, stack: str, local: Path | None, out: Path, products_dir: Path | None
 ) -> list[Path]:
     """Raises CatalogProblem, ConfigProblem or SpecError on bad input; nothing is written
@@ -54,3 +54,7 @@ def _prepare(out: Path) -> None:
         (out / MARKER).write_text("built by datamesh catalog; rebuilt in full each time\n")
     except OSError as exc:
         raise CatalogProblem(SpecIssue(COMMAND_LINE, "--out", f"{out}: {exc.strerror}")) from None
+
+
+def render_catalog(written: list[Path], out: Path) -> list[str]:
+    return [f"wrote {len(written)} files; open {(out / 'index.html').resolve().as_uri()}"]

@@ -13,8 +13,8 @@ import duckdb
 import plotly.graph_objects as go
 
 from model.errors import SpecIssue
+from model.kinds import OutputPort
 from model.mesh import Mesh
-from model.product import TableOutput, ViewOutput
 from tools.catalog.run_data import CatalogProblem, RunData
 from tools.local.checks import TenantReads
 from tools.local.warehouse import LocalRunError, ProductRun, Warehouse
@@ -79,9 +79,10 @@ def _first(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def _port(mesh: Mesh, name: str) -> TableOutput | ViewOutput:
+def _port(mesh: Mesh, name: str) -> OutputPort:
     port = mesh[PRODUCT].spec.output_port(name)
-    assert isinstance(port, TableOutput | ViewOutput)
+    assert port is not None
+    assert port.serves_rows
     return port
 
 

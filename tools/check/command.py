@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model import Mesh
+from model import Mesh, load_mesh
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
 from tools.local.checks import CheckResult
+from tools.registry import read_registry
 
 
 class CheckProblem(InputProblem):
@@ -147,3 +148,29 @@ def run_checks(
 
 def to_json(results: list[CheckResult]) -> str:
     return json.dumps([r.to_json() for r in results], indent=2, default=str)
+
+
+def run_check(
+    registry: Path,
+    products_dir: Path,
+    project: str | None,
+    client_factory: Callable[[str], Any] = default_client,
+) -> list[CheckResult]:
+    """Every check of the deployed ports the registry file lists."""
+    mesh = load_mesh(products_dir)
+    entries = read_registry(registry)
+    billing = project or next(
+        (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
+    )
+    return run_checks(
+        port_queries(mesh, entries), billing, client_factory, tables=port_tables(mesh, entries)
+    )
+
+
+def render_check(results: list[CheckResult], stack: str) -> list[str]:
+    lines = [
+        f"{'ok    ' if r.passed else 'FAILED'} {r.product}.{r.port}: {r.check}: {r.detail}"
+        for r in results
+    ]
+    failed = sum(not r.passed for r in results)
+    return [*lines, f"{stack}: {len(results) - failed} passed, {failed} failed"]

@@ -3,6 +3,7 @@ commands (annotations on the pull request's files) and JSON."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from model.evolution import RULES, VERSIONING, Change, Consumer
@@ -201,3 +202,14 @@ def rules_table() -> str:
     out += ["", "| versioning problem | level | meaning |", "|---|---|---|"]
     out += [f"| `{k}` | {level} | {meaning} |" for k, (level, meaning) in VERSIONING.items()]
     return "\n".join(out)
+
+
+FORMATS: dict[str, Callable[[DiffReport], str]] = {
+    "text": text,
+    "markdown": markdown,
+    "github": github,
+}
+
+
+def render_diff(report: DiffReport, fmt: str = "text") -> str:
+    return FORMATS[fmt](report)

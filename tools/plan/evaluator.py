@@ -47,6 +47,7 @@ from pulumi_policy.policy import (
 )
 from pulumi_policy.proxy import UnknownValueError, unknown_checking_proxy
 
+from model.errors import CommandFailed
 from tools.plan.pack_config import ResolvedConfig
 from tools.plan.pack_loader import LoadedPack
 from tools.plan.process_state import isolated
@@ -108,14 +109,20 @@ class Evaluation:
     resources: list[RecordedResource]  # as validated: remediated inputs, Stack, providers
 
 
-class PolicyCrash(Exception):
+class PolicyCrash(CommandFailed):
     """A policy raised: the pack is broken (exit 3), which is not a violation (exit 1)."""
 
-    def __init__(self, policy: str, error: BaseException) -> None:
+    exit_code = 3
+
+    def __init__(self, policy: str, error: BaseException, pack: str = "policy pack") -> None:
         self.policy = policy
         self.error = error
+        self.pack = pack
         first = (str(error).splitlines() or [""])[0]
         super().__init__(f"policy '{policy}' failed: {type(error).__name__}: {first}")
+
+    def lines(self) -> list[str]:
+        return [f"{self.pack}: {self} (a bug in the policy pack)"]
 
 
 # ---- what the engine adds to the program's resources ----------------------------------

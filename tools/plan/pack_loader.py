@@ -15,7 +15,7 @@ from typing import Any
 import pulumi_policy
 from pulumi_policy.policy import EnforcementLevel, Policy
 
-from model.errors import SpecIssue
+from model.errors import InvalidInput, SpecIssue
 from model.yamlfile import YamlProblem, read_yaml_mapping
 from tools.plan.process_state import isolated
 
@@ -24,13 +24,12 @@ from tools.plan.process_state import isolated
 SUPPORTED_POLICY_SDK = ("1.21.",)
 
 
-class PackProblem(Exception):
+class PackProblem(InvalidInput):
     """The pack or its config cannot be used; every problem found, first one first."""
 
     def __init__(self, issue: SpecIssue, *more: SpecIssue) -> None:
         self.issue = issue
-        self.issues = [issue, *more]
-        super().__init__("\n".join(i.render() for i in self.issues))
+        super().__init__([issue, *more])
 
 
 @dataclass(frozen=True)

@@ -81,3 +81,17 @@ def _shown(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+def render_plan(result: PlanResult, quiet: bool = False) -> list[str]:
+    """What `datamesh plan` prints: the tree (unless quiet), violations, the summary."""
+    mode = (
+        "computed values unknown, as a first preview"
+        if result.run.preview
+        else "every computed value resolved"
+    )
+    stack = result.run.stack
+    lines = [f"Previewing stack {stack} (offline: mocks, no cloud; {mode})"]
+    if not quiet:
+        lines += tree_lines(result.run.resources, f"data-mesh-{stack}")
+    return [*lines, "", *violation_lines(result), "", *summary_lines(result)]

@@ -18,7 +18,7 @@ from pulumi.runtime.config import set_all_config
 from pulumi.runtime.mocks import set_mocks
 from pulumi.runtime.stack import run_pulumi_func
 
-from model.errors import SpecIssue
+from model.errors import CommandFailed, SpecIssue
 from tools.plan.evaluator import StackContext
 from tools.plan.mocks import GcpMocks
 from tools.plan.process_state import isolated
@@ -33,8 +33,12 @@ from tools.stack import (
 )
 
 
-class ProgramError(Exception):
+class ProgramError(CommandFailed):
     """The program stopped with a user-facing error (bad spec or config)."""
+
+    def lines(self) -> list[str]:
+        here = f"{Path.cwd()}/"  # the program names files by their full path
+        return [line.removeprefix(here) for line in str(self).splitlines()]
 
 
 @dataclass(frozen=True)

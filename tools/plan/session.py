@@ -12,7 +12,7 @@ from typing import Any
 from model import conventions as conv
 from model.errors import SpecError
 from tools.plan.agreement import disagreements
-from tools.plan.evaluator import Remediation, Violation, evaluate
+from tools.plan.evaluator import PolicyCrash, Remediation, Violation, evaluate
 from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
@@ -43,7 +43,7 @@ def default_pack_config(config: StackConfig, pack_dir: Path) -> Path | None:
     return candidate if env and (candidate.exists() or candidate.is_symlink()) else None
 
 
-def plan(
+def run_plan(
     project_dir: Path,
     stack: str,
     *,
@@ -74,7 +74,11 @@ def plan(
         return PlanResult(run, seconds_program=program_s)
     progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
     start = time.perf_counter()
-    evaluation = evaluate(pack, resolved, run.resources, run.context())
+    try:
+        evaluation = evaluate(pack, resolved, run.resources, run.context())
+    except PolicyCrash as crash:
+        crash.pack = str(pack_dir)
+        raise
     violations = [*evaluation.violations, *_output_violations(run)]
     return PlanResult(
         run,
