@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from model.contract import BigQueryField, Contract
-from model.product import OutputPort, Product, SourceColumn
+from model.product import Product, SourceColumn
 from model.sql import SqlFile
 
 
@@ -26,9 +26,6 @@ class ProductBundle:
     @property
     def folder(self) -> Path:
         return self.path.parent
-
-    def port_contract(self, port: OutputPort) -> Contract:
-        return self.contracts[port.name]
 
     def input_fields(self, port: str) -> tuple[BigQueryField, ...]:
         """The columns one of the product's own input ports holds: a sheet's or a federated

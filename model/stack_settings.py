@@ -7,6 +7,7 @@ Pulumi users expect (`data-mesh:externalProducts`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -28,6 +29,7 @@ from model.mesh import Mesh
 from model.messages import describe, rule
 
 PROJECT = "data-mesh"  # the Pulumi project name: config keys are `data-mesh:<key>`
+PRODUCTS_DIR = "products"  # where the product specs live unless the stack says otherwise
 
 ProjectId = Annotated[
     str,
@@ -106,7 +108,9 @@ class StackSettings(_Model):
     policy_tags: dict[str, str] = Field(
         default_factory=dict, description="Contract classification -> Data Catalog policy tag"
     )
-    products_dir: str = Field(default="products", description="Where the product specs live")
+    # Read before the settings exist (they are checked against the mesh found there, see
+    # products_dir_of); declared so the key is known and must be a string.
+    products_dir: str = Field(default=PRODUCTS_DIR, description="Where the product specs live")
 
     @field_validator("region")
     @classmethod
@@ -124,10 +128,6 @@ class StackSettings(_Model):
             raise ValueError(problem)
         return value
 
-    @property
-    def is_prod(self) -> bool:
-        return self.environment == "prod"
-
     def owner_group(self, team: str, declared: str) -> str:
         """The owner group for this stack: the stack's team map wins over the spec."""
         return self.teams.get(team, declared)
@@ -137,16 +137,17 @@ class StackSettings(_Model):
         external = self.external_products.get(product_id)
         return external.project if external else self.project
 
-    def service_account_email(self, product_id: str) -> str:
-        """Deterministic identity of any product, deployed here or elsewhere."""
-        return conv.service_account_email(product_id, self.project_of(product_id))
-
 
 # Which config keys map to which fields (provider keys are not ours).
 CONFIG_KEYS = {
     "gcp:project": "project",
     "gcp:region": "region",
 }
+
+
+def products_dir_of(values: Mapping[str, Any]) -> str:
+    """`data-mesh:productsDir` of raw config values, relative to the project folder."""
+    return str(values.get(f"{PROJECT}:productsDir", PRODUCTS_DIR))
 
 
 def settings_from_config(

@@ -17,7 +17,7 @@ from pulumi.runtime import config as runtime_config
 from model import Mesh, SpecError, load_mesh
 from model.errors import SpecIssue
 from model.files import FileProblem, read_json_object
-from model.stack_settings import PROJECT, StackSettings, settings_from_config
+from model.stack_settings import PROJECT, StackSettings, products_dir_of, settings_from_config
 
 
 def stack_file() -> Path:
@@ -41,7 +41,7 @@ def read_stack() -> tuple[StackSettings, Mesh]:
     """Validated settings and mesh, or a RunError listing every problem (no traceback)."""
     values = raw_config()
     source = str(stack_file())
-    products_dir = Path(str(values.get(f"{PROJECT}:productsDir", "products")))
+    products_dir = Path(products_dir_of(values))
     try:
         mesh = load_mesh(products_dir)
     except SpecError as exc:

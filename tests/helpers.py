@@ -22,12 +22,29 @@ def edit_yaml(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     path.write_text(head + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
+def set_in(*path: str | int, value: Any) -> Callable[[dict[str, Any]], None]:
+    """A change of parsed YAML: the value at `path` (keys and list indexes) becomes `value`."""
+
+    def change(data: dict[str, Any]) -> None:
+        node: Any = data
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+
+    return change
+
+
+def yaml_edit(rel: str, change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
+    """An edit of the YAML file `rel` below a root (see edit_yaml)."""
+    return lambda root: edit_yaml(root / rel, change)
+
+
 def replace_in(rel: str, old: str, new: str, count: int = -1) -> Callable[[Path], None]:
     """An edit of the file `rel` below a root: `old` (which must be there) becomes `new`."""
 
     def apply(root: Path) -> None:
-        text = (root / rel).read_text()
+        text = (root / rel).read_text(encoding="utf-8")
         assert old in text, (rel, old)
-        (root / rel).write_text(text.replace(old, new, count))
+        (root / rel).write_text(text.replace(old, new, count), encoding="utf-8")
 
     return apply

@@ -20,7 +20,7 @@ from typing import Any
 from model.errors import COMMAND_LINE, InputProblem, SpecError, SpecIssue
 from model.files import FileProblem, read_json_object
 from model.mesh import Mesh, load_mesh
-from model.stack_settings import PROJECT, StackSettings, settings_from_config
+from model.stack_settings import StackSettings, products_dir_of, settings_from_config
 from model.yamlfile import YamlProblem, read_yaml_mapping
 from tools.registry import registry_problem
 
@@ -207,8 +207,6 @@ def load_stack(project_dir: Path, stack: str, products_dir: Path | None = None) 
     """A stack's config, the mesh its products come from (`--products-dir`, else the
     config's `data-mesh:productsDir`, else `products`) and its validated settings."""
     config = load_stack_config(project_dir, stack)
-    folder = products_dir or project_dir / str(
-        config.values.get(f"{PROJECT}:productsDir", "products")
-    )
+    folder = products_dir or project_dir / products_dir_of(config.values)
     mesh = load_mesh(folder)
     return Stack(project_dir, config, mesh, stack_settings(config, mesh))

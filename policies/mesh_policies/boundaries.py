@@ -52,7 +52,7 @@ def _target_owner(index: StackIndex, g: Grant) -> str | None:
 
 
 def _consumers_read_ports(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
+    index = StackIndex.of(args.resources)
     for g in index.grants():
         if g.target_kind == "project" or g.role in WRITE_ROLES:
             continue  # project roles are the platform's; writes are owner-only-writes'
@@ -114,7 +114,7 @@ consumers_read_output_ports_only = StackValidationPolicy(
 
 
 def _owner_only_writes(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
+    index = StackIndex.of(args.resources)
     for g in index.grants():
         if g.role not in WRITE_ROLES:
             continue

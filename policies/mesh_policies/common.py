@@ -59,6 +59,16 @@ SERVICE_AGENT = re.compile(r"^service-\d+@gcp-sa-[a-z-]+\.iam\.gserviceaccount\.
 VERSIONED = VERSIONED_NAME
 
 
+def dataset_key(props: Mapping[str, Any]) -> tuple[str, str]:
+    """(project, dataset) of a dataset, table or dataset-level resource's inputs."""
+    return (str(props.get("project", "")), str(props.get("datasetId")))
+
+
+def table_key(props: Mapping[str, Any]) -> tuple[str, str, str]:
+    """(project, dataset, table) of a table or table-level resource's inputs."""
+    return (str(props.get("project", "")), str(props.get("datasetId")), str(props.get("tableId")))
+
+
 def is_iam_grant(type_token: str) -> bool:
     """IAM member, binding and policy resources of any service."""
     last = type_token.rsplit(":", 1)[-1].lower()

@@ -16,6 +16,7 @@ from pulumi_policy import (
 
 from mesh_policies.common import (
     DATASET_ACCESS,
+    dataset_key,
     email_of,
     is_iam_grant,
     is_service_agent,
@@ -197,7 +198,7 @@ service_account_grantees = ResourceValidationPolicy(
 
 
 def _authorizations(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
+    index = StackIndex.of(args.resources)
     for r in args.resources:
         if r.resource_type != DATASET_ACCESS:
             continue
@@ -219,7 +220,7 @@ def _authorizations(args: StackValidationArgs, report: ReportViolation) -> None:
             reads = {(t.catalog, t.db) for t in tables_read_by(query)} if query else set()
         except SqlSyntaxError:
             reads = set()
-        if (str(p.get("project", "")), str(p.get("datasetId"))) not in reads:
+        if dataset_key(p) not in reads:
             report(
                 f"{r.name} authorizes {'.'.join(key)} on {p.get('datasetId')}, which that view "
                 "does not read (or which is no view of the mesh).",

@@ -18,6 +18,7 @@ from mesh_policies.common import (
     TABLE_IAM,
     TRANSFER,
     labels_of,
+    table_key,
 )
 from mesh_policies.conventions import (
     EXTERNAL_QUERY,
@@ -31,16 +32,14 @@ from mesh_policies.stack_index import StackIndex
 
 
 def _sql_reads(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
+    index = StackIndex.of(args.resources)
     declared: dict[str, set[tuple[str, str, str]]] = defaultdict(set)
     for r in args.resources:
         if r.resource_type == TABLE_IAM and index.ancestor(r, INPUT_PORT_COMPONENT):
             product = index.product_of(r)
             if product is not None:
                 p = r.props
-                declared[product].add(
-                    (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
-                )
+                declared[product].add(table_key(p))
     connections: dict[str, set[str]] = defaultdict(set)  # product -> project.location.id
     for r in args.resources:
         if r.resource_type == CONNECTION and index.ancestor(r, FEDERATED_INPUT_PORT):

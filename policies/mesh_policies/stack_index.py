@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_policy import PolicyResource
@@ -19,11 +19,13 @@ from mesh_policies.common import (
     TABLE,
     TABLE_IAM,
     TOPIC,
+    dataset_key,
     is_iam_grant,
     is_service_agent,
     labels_of,
     members_of,
     roles_of,
+    table_key,
 )
 from mesh_policies.conventions import LABEL_PRODUCT, is_identity_of
 
@@ -55,6 +57,9 @@ def _last(path: Any) -> str:
     return str(path or "").rsplit("/", 1)[-1]
 
 
+_LAST: tuple[list[PolicyResource], StackIndex] | None = None  # see StackIndex.of
+
+
 @dataclass
 class StackIndex:
     resources: list[PolicyResource]
@@ -66,14 +71,24 @@ class StackIndex:
     _undecided: list[str] = field(default_factory=list)
 
     @classmethod
+    def of(cls, resources: list[PolicyResource]) -> StackIndex:
+        """The index of a stack, built once per evaluation: the stack policies of one
+        evaluation are handed the same list, so the first builds it and the others
+        reuse it (each with its own undecided grants)."""
+        global _LAST
+        if _LAST is None or _LAST[0] is not resources:
+            _LAST = (resources, cls.build(list(resources)))
+        return replace(_LAST[1], _undecided=[])
+
+    @classmethod
     def build(cls, resources: list[PolicyResource]) -> StackIndex:
         index = cls(resources)
         for r in resources:
             p = r.props
             if r.resource_type == DATASET:
-                index.datasets[(str(p.get("project", "")), str(p.get("datasetId")))] = r
+                index.datasets[dataset_key(p)] = r
             elif r.resource_type == TABLE:
-                key = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+                key = table_key(p)
                 index.tables[key] = r
             elif r.resource_type == TOPIC:
                 index.topics[str(p.get("name"))] = r
@@ -128,18 +143,18 @@ class StackIndex:
     def _grants_of(self, r: PolicyResource) -> Iterator[Grant]:
         t, p = r.resource_type, r.props
         if t == TABLE_IAM:
-            target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+            target = table_key(p)
             for m in members_of(t, p):
                 yield Grant(r, m, str(p.get("role")), "table", target)
         elif t == DATASET_ACCESS:
-            target = (str(p.get("project", "")), str(p.get("datasetId")))
+            target = dataset_key(p)
             if p.get("view"):
                 view = p.get("view")
                 yield Grant(r, "view", "READER", "dataset", target, view)
             for m in members_of(t, p):
                 yield Grant(r, m, str(p.get("role", "")), "dataset", target)
         elif t == ROW_ACCESS:
-            target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+            target = table_key(p)
             for m in members_of(t, p):
                 yield Grant(r, m, f"ROW:{p.get('filterPredicate')}", "rows", target)
         elif is_iam_grant(t):
@@ -155,7 +170,7 @@ class StackIndex:
             if is_iam_grant(t):
                 kind, target = self._iam_target(t, p)
                 return [Grant(r, UNKNOWN_MEMBER, role, kind, target) for role in roles_of(p)]
-            target = (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
+            target = table_key(p)
             return [Grant(r, UNKNOWN_MEMBER, str(p.get("role", "")), "table", target)]
         except UnknownValueError:
             return [Grant(r, UNKNOWN_MEMBER, UNKNOWN_MEMBER, "other", ())]

@@ -20,7 +20,9 @@ from mesh_policies.common import (
     PORT_COMPONENTS,
     ROW_ACCESS,
     TABLE,
+    dataset_key,
     schema_columns,
+    table_key,
     walk_columns,
 )
 from mesh_policies.conventions import (
@@ -36,10 +38,6 @@ from mesh_policies.stack_index import StackIndex
 def _tenants_of(port: Mapping[str, Any]) -> dict[str, str]:
     """Tenant id -> reader group, as the stack config gave them to the port component."""
     return {str(x.get("id")): f"group:{x.get('group')}" for x in port.get("tenants") or []}
-
-
-def _key(p: Mapping[str, Any]) -> tuple[str, str, str]:
-    return (str(p.get("project", "")), str(p.get("datasetId")), str(p.get("tableId")))
 
 
 @dataclass(frozen=True)
@@ -61,12 +59,12 @@ class _Tenancy:
         row_policies: dict[tuple[str, str, str], list[PolicyResource]] = {}
         for x in args.resources:
             if x.resource_type == ROW_ACCESS:
-                row_policies.setdefault(_key(x.props), []).append(x)
+                row_policies.setdefault(table_key(x.props), []).append(x)
         return cls(
-            StackIndex.build(list(args.resources)),
+            StackIndex.of(args.resources),
             ports,
             {group: tenant for tenant, group in tenants.items()},
-            {_key(r.props): (port, r) for port, r in ports},
+            {table_key(r.props): (port, r) for port, r in ports},
             row_policies,
         )
 
@@ -86,7 +84,11 @@ def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> Non
 
 def _cross_tenant_not_served(t: _Tenancy, r: PolicyResource, report: ReportViolation) -> None:
     for g in t.index.grants():
-        if g.target_kind == "table" and g.target == _key(r.props) and g.member in t.group_tenant:
+        if (
+            g.target_kind == "table"
+            and g.target == table_key(r.props)
+            and g.member in t.group_tenant
+        ):
             report(
                 f"{g.resource.name} serves the cross-tenant port {r.name} to tenant "
                 f"group {g.member}; cross-tenant data is never served to tenants.",
@@ -114,7 +116,7 @@ def _table_isolated(
     if column not in cols or cols[column].get("mode") != "REQUIRED":
         report(f"{r.name}: multi-tenant table needs a REQUIRED {column} column.", r.urn)
     granted: dict[str, set[str]] = {}
-    for x in t.row_policies.get(_key(r.props), []):
+    for x in t.row_policies.get(table_key(r.props), []):
         parsed = parse_tenant_filter(str(x.props.get("filterPredicate") or ""))
         if parsed is not None and parsed.column == column:
             granted.setdefault(parsed.tenant, set()).update(
@@ -133,7 +135,7 @@ def _filter_exact(t: _Tenancy, x: PolicyResource, report: ReportViolation) -> No
     """Every filter granted to a tenant is exactly that tenant's; TRUE only for products."""
     predicate = str(x.props.get("filterPredicate") or "")
     parsed = parse_tenant_filter(predicate)
-    target = t.tables.get(_key(x.props))
+    target = t.tables.get(table_key(x.props))
     column = target[0].get("tenantColumn") if target else None
     for grantee in [str(g) for g in x.props.get("grantees") or []]:
         tenant = t.group_tenant.get(grantee)
@@ -250,7 +252,7 @@ _MS_PER_DAY = 86_400_000
 
 
 def _retention(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
+    index = StackIndex.of(args.resources)
     for port, table in _port_tables(args):
         days = port.get("retentionDays")
         if not days:
@@ -264,7 +266,7 @@ def _retention(args: StackValidationArgs, report: ReportViolation) -> None:
                 f"days but the contract promises {days}.",
                 table.urn,
             )
-        dataset = index.datasets.get((str(p.get("project", "")), str(p.get("datasetId"))))
+        dataset = index.datasets.get(dataset_key(p))
         if dataset is not None and dataset.resource_type == DATASET:
             for key in ("defaultTableExpirationMs", "defaultPartitionExpirationMs"):
                 value = dataset.props.get(key)

@@ -37,7 +37,7 @@ def _datasets_written(project: str, props: dict[str, Any]) -> set[tuple[str, str
 
 
 def _transfers(args: StackValidationArgs, report: ReportViolation) -> None:
-    index = StackIndex.build(list(args.resources))
+    index = StackIndex.of(args.resources)
     for r in args.resources:
         p = r.props
         if r.resource_type != TRANSFER or p.get("dataSourceId") != "scheduled_query":

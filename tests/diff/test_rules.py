@@ -11,7 +11,7 @@ import pytest
 
 from model.evolution import RULES
 from tests.diff.conftest import Run, commit, deployed_reader
-from tests.helpers import REPO, edit_yaml, replace_in
+from tests.helpers import REPO, edit_yaml, replace_in, set_in
 
 T = "products/iot-telemetry"
 A = "products/iot-analytics"
@@ -115,13 +115,6 @@ def _sla(prop: str, value: Any) -> Callable[[dict[str, Any]], None]:
 
 def _metrics_port(change: Callable[[dict[str, Any]], None]) -> Edit:
     return spec(T, lambda d: change(_port(d, "metrics")))
-
-
-def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
-    def change(d: dict[str, Any]) -> None:
-        d[key] = value
-
-    return change
 
 
 def _physical(d: dict[str, Any]) -> None:
@@ -231,7 +224,7 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         ("iot-telemetry", "metrics", ""),
     ),
     "dataset-changed": (
-        spec(T, _set("domain", "devices")),
+        spec(T, set_in("domain", "devices")),
         1,
         ("iot-telemetry", "metrics", ""),
     ),
@@ -292,12 +285,12 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         ("iot-telemetry", "", ""),
     ),
     "classification-changed": (
-        spec(T, _set("classification", "restricted")),
+        spec(T, set_in("classification", "restricted")),
         0,
         ("iot-telemetry", "", ""),
     ),
     "description-changed": (
-        spec(T, _set("description", "Readings of every IoT device.")),
+        spec(T, set_in("description", "Readings of every IoT device.")),
         0,
         ("iot-telemetry", "", ""),
     ),

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import REPO, edit_yaml
+from tests.helpers import REPO, edit_yaml, replace_in
 from tests.local.cli import run_local
 from tools.cli import app
 
@@ -76,19 +76,10 @@ def _copy(tmp_path: Path) -> Path:
     return target
 
 
-def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        text = (root / rel).read_text()
-        assert old in text
-        (root / rel).write_text(text.replace(old, new))
-
-    return apply
-
-
 BROKEN = [
     (
         "view-column-does-not-exist",
-        _replace(
+        replace_in(
             "iot-analytics/sql/climate_daily.sql",
             "  d.building,\n",
             "  d.building_name AS building,\n",
@@ -97,7 +88,7 @@ BROKEN = [
     ),
     (
         "contract-type-mismatch",
-        _replace(
+        replace_in(
             "iot-analytics/contracts/climate-daily.odcs.yaml",
             "{name: devices, logicalType: integer,",
             "{name: devices, logicalType: string,",
@@ -132,7 +123,7 @@ def test_broken_products_fail_with_the_right_message(
 
 def test_sql_duckdb_cannot_take_is_exit_2_naming_the_spec_field(tmp_path: Path) -> None:
     products = _copy(tmp_path)
-    _replace(
+    replace_in(
         "iot-analytics/sql/climate_daily.sql",
         "  COUNT(DISTINCT m.device_id) AS devices",
         "  COUNT(DISTINCT m.device_id) AS devices,\n  APPROX_TOP_COUNT(m.metric, 2) AS top",

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import edit_yaml
+from tests.helpers import edit_yaml, replace_in, set_in
 from tools.cli import app
 
 TELEMETRY = "iot-telemetry/product.yaml"
@@ -36,26 +36,6 @@ def _yaml(rel: str, change: Callable[[dict[str, Any]], None]) -> Callable[[Path]
 
 def _write(rel: str, text: str) -> Callable[[Path], None]:
     return lambda root: (root / rel).write_text(text, encoding="utf-8")
-
-
-def _replace(rel: str, old: str, new: str) -> Callable[[Path], None]:
-    def apply(root: Path) -> None:
-        path = root / rel
-        text = path.read_text(encoding="utf-8")
-        assert old in text, f"{old!r} not in {rel}"
-        path.write_text(text.replace(old, new), encoding="utf-8")
-
-    return apply
-
-
-def _set(*path: str | int, value: Any) -> Callable[[dict[str, Any]], None]:
-    def change(data: dict[str, Any]) -> None:
-        node: Any = data
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = value
-
-    return change
 
 
 def _delete(*path: str | int) -> Callable[[dict[str, Any]], None]:
@@ -88,7 +68,7 @@ CASES = [
     ),
     Case(
         "duplicate-yaml-key",
-        _replace(TELEMETRY, "domain: iot\n", "domain: iot\ndomain: iot\n"),
+        replace_in(TELEMETRY, "domain: iot\n", "domain: iot\ndomain: iot\n"),
         TELEMETRY,
         "(file)",
         "duplicate key 'domain'",
@@ -109,91 +89,91 @@ CASES = [
     ),
     Case(
         "wrong-type",
-        _yaml(TELEMETRY, _set("output_ports", 0, "require_partition_filter", value="maybe")),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "require_partition_filter", value="maybe")),
         TELEMETRY,
         "output_ports[0].require_partition_filter",
         "must be true or false",
     ),
     Case(
         "wrong-type-number",
-        _yaml(TELEMETRY, _set("transformation", "max_workers", value="many")),
+        _yaml(TELEMETRY, set_in("transformation", "max_workers", value="many")),
         TELEMETRY,
         "transformation.max_workers",
         "must be a whole number (got 'many')",
     ),
     Case(
         "unknown-key",
-        _yaml(TELEMETRY, _set("colour", value="blue")),
+        _yaml(TELEMETRY, set_in("colour", value="blue")),
         TELEMETRY,
         "colour",
         "unknown key",
     ),
     Case(
         "unknown-nested-key",
-        _yaml(TELEMETRY, _set("output_ports", 0, "partition", value={})),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "partition", value={})),
         TELEMETRY,
         "output_ports[0].partition",
         "unknown key",
     ),
     Case(
         "unknown-port-kind",
-        _yaml(TELEMETRY, _set("input_ports", 0, "kind", value="kafka")),
+        _yaml(TELEMETRY, set_in("input_ports", 0, "kind", value="kafka")),
         TELEMETRY,
         "input_ports[0]",
         "kind 'kafka' is not one of",
     ),
     Case(
         "bad-identifier",
-        _yaml(TELEMETRY, _set("id", value="IoT_Telemetry")),
+        _yaml(TELEMETRY, set_in("id", value="IoT_Telemetry")),
         TELEMETRY,
         "id",
         "a product id is 3-63 lowercase letters, digits or hyphens",
     ),
     Case(
         "too-long-id",
-        _yaml(TELEMETRY, _set("id", value="a" * 64)),
+        _yaml(TELEMETRY, set_in("id", value="a" * 64)),
         TELEMETRY,
         "id",
         "a product id is 3-63",
     ),
     Case(
         "reserved-id",
-        _yaml(TELEMETRY, _set("id", value="input")),
+        _yaml(TELEMETRY, set_in("id", value="input")),
         TELEMETRY,
         "id",
         "'input' is reserved",
     ),
     Case(
         "bad-group-email",
-        _yaml(TELEMETRY, _set("owner", "group", value="iot team")),
+        _yaml(TELEMETRY, set_in("owner", "group", value="iot team")),
         TELEMETRY,
         "owner.group",
         "'iot team' is not valid",
     ),
     Case(
         "physical-name-without-version",
-        _yaml(TELEMETRY, _set("output_ports", 0, "physical_name", value="metrics")),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "physical_name", value="metrics")),
         TELEMETRY,
         "output_ports[0].physical_name",
         "ending in the contract's major version",
     ),
     Case(
         "unknown-product",
-        _yaml(TELEMETRY, _set("input_ports", 1, "product", value="iot-meta")),
+        _yaml(TELEMETRY, set_in("input_ports", 1, "product", value="iot-meta")),
         TELEMETRY,
         "input_ports[1].product",
         "unknown product 'iot-meta'",
     ),
     Case(
         "unknown-port",
-        _yaml(TELEMETRY, _set("input_ports", 1, "port", value="tenants")),
+        _yaml(TELEMETRY, set_in("input_ports", 1, "port", value="tenants")),
         TELEMETRY,
         "input_ports[1].port",
         "iot-metadata has no output port 'tenants'",
     ),
     Case(
         "self-reference",
-        _yaml(TELEMETRY, _set("input_ports", 1, "product", value="iot-telemetry")),
+        _yaml(TELEMETRY, set_in("input_ports", 1, "product", value="iot-telemetry")),
         TELEMETRY,
         "input_ports[1].product",
         "cannot read its own output port",
@@ -224,7 +204,7 @@ CASES = [
     ),
     Case(
         "duplicate-port-name",
-        _yaml(METADATA, _set("output_ports", 1, "name", value="devices")),
+        _yaml(METADATA, set_in("output_ports", 1, "name", value="devices")),
         METADATA,
         "output_ports",
         "port name 'devices' is used 2 times",
@@ -238,63 +218,63 @@ CASES = [
     ),
     Case(
         "invalid-contract",
-        _replace(METRICS_CONTRACT, "status: active\n", "status: active\nowner: iot\n"),
+        replace_in(METRICS_CONTRACT, "status: active\n", "status: active\nowner: iot\n"),
         METRICS_CONTRACT,
         "(file)",
         "'owner' was unexpected",
     ),
     Case(
         "invalid-contract-type",
-        _replace(METRICS_CONTRACT, "logicalType: number", "logicalType: decimal"),
+        replace_in(METRICS_CONTRACT, "logicalType: number", "logicalType: decimal"),
         METRICS_CONTRACT,
         "schema[0].properties[4].logicalType",
         "is not one of",
     ),
     Case(
         "contract-version-mismatch",
-        _replace(METRICS_CONTRACT, "version: 1.0.0", "version: 2.0.0"),
+        replace_in(METRICS_CONTRACT, "version: 1.0.0", "version: 2.0.0"),
         TELEMETRY,
         "output_ports[0].physical_name",
         "names major version 1 but contract metrics.odcs.yaml is version 2.0.0",
     ),
     Case(
         "contract-physical-name-mismatch",
-        _replace(METRICS_CONTRACT, "physicalName: metrics_v1", "physicalName: measurements_v1"),
+        replace_in(METRICS_CONTRACT, "physicalName: metrics_v1", "physicalName: measurements_v1"),
         TELEMETRY,
         "output_ports[0].physical_name",
         "differs from the contract's schema",
     ),
     Case(
         "partition-column-not-in-contract",
-        _yaml(TELEMETRY, _set("output_ports", 0, "partitioning", "field", value="ts")),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "partitioning", "field", value="ts")),
         TELEMETRY,
         "output_ports[0].partitioning.field",
         "column 'ts' is not in contract",
     ),
     Case(
         "partition-column-wrong-type",
-        _yaml(TELEMETRY, _set("output_ports", 0, "partitioning", "field", value="metric")),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "partitioning", "field", value="metric")),
         TELEMETRY,
         "output_ports[0].partitioning.field",
         "time partitioning needs a DATE",
     ),
     Case(
         "clustering-column-not-in-contract",
-        _yaml(TELEMETRY, _set("output_ports", 0, "clustering", value=["tenant_id", "room"])),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "clustering", value=["tenant_id", "room"])),
         TELEMETRY,
         "output_ports[0].clustering[1]",
         "column 'room' is not in contract",
     ),
     Case(
         "tenant-column-not-in-contract",
-        _yaml(TELEMETRY, _set("output_ports", 0, "tenant_column", value="customer")),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "tenant_column", value="customer")),
         TELEMETRY,
         "output_ports[0].tenant_column",
         "column 'customer' is not in contract",
     ),
     Case(
         "tenant-column-not-required",
-        _replace(
+        replace_in(
             "iot-metadata/contracts/devices.odcs.yaml",
             "        required: true\n        description: Customer id of the tenant the device",
             "        required: false\n        description: Customer id of the tenant the device",
@@ -305,7 +285,7 @@ CASES = [
     ),
     Case(
         "consumer-without-data-product-inputs",
-        _yaml(ANALYTICS, _set("input_ports", value=[])),
+        _yaml(ANALYTICS, set_in("input_ports", value=[])),
         ANALYTICS,
         "input_ports",
         "consumer-aligned product must read at least one",
@@ -328,7 +308,7 @@ CASES = [
         "sql-reads-undeclared-product",
         _yaml(
             ANALYTICS,
-            _set(
+            set_in(
                 "input_ports",
                 value=[
                     {
@@ -358,7 +338,7 @@ CASES = [
     ),
     Case(
         "sql-hard-coded-table",
-        _replace(
+        replace_in(
             "iot-analytics/sql/climate_daily.sql",
             "{{ customers.customers }}",
             "`crm-prod.crm.customers`",
@@ -369,7 +349,7 @@ CASES = [
     ),
     Case(
         "sql-reads-unknown-own-input",
-        _replace(
+        replace_in(
             "iot-metadata/sql/devices.sql", "{{ input.placements-sheet }}", "{{ input.sheet }}"
         ),
         METADATA,
@@ -385,28 +365,30 @@ CASES = [
     ),
     Case(
         "destination-not-a-table",
-        _yaml(METADATA, _set("transformation", "queries", 0, "destination_port", value="nowhere")),
+        _yaml(
+            METADATA, set_in("transformation", "queries", 0, "destination_port", value="nowhere")
+        ),
         METADATA,
         "transformation.queries[0].destination_port",
         "'nowhere' is not a table output",
     ),
     Case(
         "pipeline-folder-missing",
-        _yaml(TELEMETRY, _set("transformation", "pipeline", value="beam")),
+        _yaml(TELEMETRY, set_in("transformation", "pipeline", value="beam")),
         TELEMETRY,
         "transformation.pipeline",
         "pipeline folder 'beam' does not exist",
     ),
     Case(
         "path-escapes-product-folder",
-        _yaml(TELEMETRY, _set("output_ports", 0, "contract", value="../customers/x.yaml")),
+        _yaml(TELEMETRY, set_in("output_ports", 0, "contract", value="../customers/x.yaml")),
         TELEMETRY,
         "output_ports[0].contract",
         "is not valid",
     ),
     Case(
         "missing-schema-line",
-        _replace(TELEMETRY, "# yaml-language-server: $schema=../product.schema.json\n", ""),
+        replace_in(TELEMETRY, "# yaml-language-server: $schema=../product.schema.json\n", ""),
         TELEMETRY,
         "(file)",
         "the first line must be",
@@ -432,7 +414,7 @@ def test_broken_spec_is_rejected_with_file_and_field(case: Case, products: Path)
 
 
 def test_several_problems_are_reported_at_once(products: Path) -> None:
-    edit_yaml(products / TELEMETRY, _set("colour", value="blue"))
+    edit_yaml(products / TELEMETRY, set_in("colour", value="blue"))
     edit_yaml(products / METADATA, _delete("owner"))
     result = CliRunner().invoke(app, ["validate", "--products-dir", str(products)])
     assert result.exit_code == 2

@@ -17,6 +17,23 @@ from telemetry_pipeline.transforms import LocalSink
 
 CLOCK = datetime(2026, 11, 25, tzinfo=UTC)
 
+# dev-1 moves from acme to globex at noon on 2026-11-24: its readings before belong to
+# acme, after to globex (the tenant at event time).
+DEV_1_MOVES: list[dict[str, Any]] = [
+    {
+        "device_id": "dev-1",
+        "tenant_id": "acme",
+        "valid_from": "2026-01-01T00:00:00Z",
+        "valid_to": "2026-11-24T12:00:00Z",
+    },
+    {
+        "device_id": "dev-1",
+        "tenant_id": "globex",
+        "valid_from": "2026-11-24T12:00:00Z",
+        "valid_to": None,
+    },
+]
+
 
 def envelope(message_id: str, data: str | dict[str, Any], **attributes: str) -> dict[str, Any]:
     payload = data if isinstance(data, str) else json.dumps(data)

@@ -10,6 +10,8 @@ from telemetry_pipeline.events import CONTRACT, INVALID_JSON, DeviceEvent, Rejec
 from telemetry_pipeline.records import Message, explode
 from telemetry_pipeline.tenants import NO_TENANT, UNKNOWN_DEVICE, TenantIndex
 
+from tests.pipeline.pipeline_helpers import DEV_1_MOVES
+
 T0 = datetime(2026, 11, 24, 12, tzinfo=UTC)
 EVENT = {
     "device_id": "dev-1",
@@ -21,18 +23,7 @@ EVENT = {
 }
 MAPPING = TenantIndex(
     [
-        {
-            "device_id": "dev-1",
-            "tenant_id": "acme",
-            "valid_from": "2026-01-01T00:00:00Z",
-            "valid_to": "2026-11-24T12:00:00Z",
-        },
-        {
-            "device_id": "dev-1",
-            "tenant_id": "globex",
-            "valid_from": "2026-11-24T12:00:00Z",
-            "valid_to": None,
-        },
+        *DEV_1_MOVES,
         {
             "device_id": "dev-2",
             "tenant_id": "acme",

@@ -6,21 +6,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from tests.pipeline.pipeline_helpers import envelope, run_batch
+from tests.pipeline.pipeline_helpers import DEV_1_MOVES, envelope, run_batch
 
 MAPPING = [
-    {
-        "device_id": "dev-1",
-        "tenant_id": "acme",
-        "valid_from": "2026-01-01T00:00:00Z",
-        "valid_to": "2026-11-24T12:00:00Z",
-    },
-    {
-        "device_id": "dev-1",
-        "tenant_id": "globex",
-        "valid_from": "2026-11-24T12:00:00Z",
-        "valid_to": None,
-    },
+    *DEV_1_MOVES,
     {
         "device_id": "dev-2",
         "tenant_id": "initech",

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_gcp as gcp
 import pytest
 
-from tests.helpers import edit_yaml
+from tests.helpers import yaml_edit
 from tests.policies.conftest import PACK_DIR, alter, check, plan_stack
 from tools.plan.pack_config import read_pack_config
 from tools.plan.pack_loader import LoadedPack
@@ -39,12 +39,8 @@ class Case:
     extra: Any = None  # adds resources beside the mesh (a hostile or careless change)
 
 
-def _spec(rel: str, change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
-    return lambda root: edit_yaml(root / rel, change)
-
-
 def _metrics_port(change: Callable[[dict[str, Any]], None]) -> Callable[[Path], None]:
-    return _spec(TELEMETRY, lambda d: change(d["output_ports"][0]))
+    return yaml_edit(TELEMETRY, lambda d: change(d["output_ports"][0]))
 
 
 def _replace_query(old: str, new: str) -> Any:
@@ -261,7 +257,7 @@ CASES = [
         "mandatory",
         "serves the cross-tenant port",
         "iot-analytics-out-climate-daily-reader-group-analytics-team",
-        spec=_spec(
+        spec=yaml_edit(
             "iot-analytics/product.yaml",
             lambda d: (
                 d.update(cross_tenant={"reason": "benchmarks"}),
@@ -280,7 +276,7 @@ CASES = [
         "advisory",
         "column tenant_name is declassified below what it derives from: public CRM names",
         "iot-analytics-out-climate-daily-view",
-        spec=_spec(
+        spec=yaml_edit(
             "iot-analytics/product.yaml",
             lambda d: d["output_ports"][1].update(declassify={"tenant_name": "public CRM names"}),
         ),

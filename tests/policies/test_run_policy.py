@@ -1,0 +1,108 @@
+"""Single policies called directly on a few hand-written resources (`run_policy`): each
+rule and its near miss without planning a stack."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pulumi_policy import Policy
+
+from model import conventions as conv
+from tests.policies.harness import PolicyResource, Res, opts, run_policy
+from tools.plan.pack_loader import LoadedPack
+
+TABLE = "gcp:bigquery/table:Table"
+TABLE_IAM = "gcp:bigquery/iamMember:IamMember"
+ROW_ACCESS = "gcp:bigquery/rowAccessPolicy:RowAccessPolicy"
+PORT = ("dp", "metrics_v1")
+
+
+def _policy(pack: LoadedPack, name: str) -> Policy:
+    return next(p for p in pack.policies if p.name == name)
+
+
+def _grant(member: str) -> Res:
+    return Res(
+        TABLE_IAM,
+        "reader",
+        {
+            "project": "p",
+            "datasetId": "d",
+            "tableId": "t",
+            "role": "roles/bigquery.dataViewer",
+            "member": member,
+        },
+    )
+
+
+def test_public_principal_is_reported_and_a_group_is_not(pack: LoadedPack) -> None:
+    policy = _policy(pack, "no-public-principals")
+    assert run_policy(policy, [_grant("allUsers")]) == [
+        "reader grants allUsers; grant a group or service account instead."
+    ]
+    assert run_policy(policy, [_grant("group:analysts@example.com")]) == []
+
+
+def _tenant_port(*policies: dict[str, Any]) -> list[Res]:
+    port = Res(
+        conv.TABLE_OUTPUT_PORT,
+        "dp-out-metrics",
+        {"tenantColumn": "tenant_id", "tenants": [{"id": "acme", "group": "acme@example.com"}]},
+    )
+    table = Res(
+        TABLE,
+        "dp-out-metrics-table",
+        {
+            "project": "p",
+            "datasetId": "d",
+            "tableId": "t",
+            "schema": '[{"name": "tenant_id", "type": "STRING", "mode": "REQUIRED"}]',
+        },
+        parent="dp-out-metrics",
+        parents=(conv.DATA_PRODUCT, conv.TABLE_OUTPUT_PORT),
+    )
+    rows = [
+        Res(ROW_ACCESS, f"row-{i}", {"project": "p", "datasetId": "d", "tableId": "t", **p})
+        for i, p in enumerate(policies)
+    ]
+    return [port, table, *rows]
+
+
+def test_tenant_without_its_row_policy_is_reported(pack: LoadedPack) -> None:
+    policy = _policy(pack, "tenant-isolation")
+    messages = run_policy(policy, _tenant_port())
+    assert messages == [
+        "dp-out-metrics-table: no row access policy for tenant 'acme' granted to "
+        'group:acme@example.com (filter tenant_id = "acme").'
+    ]
+    exact = {"filterPredicate": 'tenant_id = "acme"', "grantees": ["group:acme@example.com"]}
+    assert run_policy(policy, _tenant_port(exact)) == []
+    wider = {"filterPredicate": "TRUE", "grantees": ["group:acme@example.com"]}
+    assert any("a tenant's filter is exactly" in m for m in run_policy(policy, _tenant_port(wider)))
+
+
+def test_the_stack_index_is_built_once_per_evaluation(
+    pack: LoadedPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stack policies of one evaluation share the index of its resource list."""
+    validate = _policy(pack, "tenant-isolation")._StackValidationPolicy__validate  # type: ignore[attr-defined]
+    index_class = validate.__globals__["StackIndex"]  # the pack's own module, as loaded
+    built: list[int] = []
+    original = index_class.build.__func__
+
+    def counting(cls: type, resources: list[Any]) -> Any:
+        built.append(len(resources))
+        return original(cls, resources)
+
+    monkeypatch.setattr(index_class, "build", classmethod(counting))
+    stack = [
+        PolicyResource(r.type, r.props, r.urn, r.name, opts(), None, None, [], {})
+        for r in _tenant_port()
+    ]
+    first, second = index_class.of(stack), index_class.of(stack)
+    assert built == [len(stack)]
+    assert first is not second  # each policy gets its own undecided grants
+    assert first.tables == second.tables
+    index_class.of(list(stack))  # another evaluation's list: built anew
+    assert len(built) == 2
