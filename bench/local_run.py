@@ -28,7 +28,7 @@ from model import load_mesh  # noqa: E402
 from model.product import ScheduledQueries, Views  # noqa: E402
 from tools.local.command import run_local  # noqa: E402
 from tools.local.inputs import CLOCK  # noqa: E402
-from tools.local.warehouse import ProductRun, Warehouse, relation  # noqa: E402
+from tools.warehouse.engine import ProductRun, Warehouse, relation  # noqa: E402
 
 
 def _peak_mib() -> tuple[float, float]:

@@ -29,7 +29,6 @@ from model.spec_types import (
 if TYPE_CHECKING:
     from model.contract import Contract
     from model.errors import SpecIssue
-    from model.product import Product
     from model.sql import SqlFile
 
 # How `datamesh local` feeds an input port: rows of the `ext_<port>` table the SQL
@@ -37,10 +36,23 @@ if TYPE_CHECKING:
 LocalRows = Literal["table", "events", "upstream"]
 
 
+class ProductView(Protocol):
+    """What a kind's checks read of the product around it."""
+
+    @property
+    def id(self) -> str: ...
+
+    def input_port(self, name: str) -> InputKind | None: ...
+
+    def output_port(self, name: str) -> OutputKind | None: ...
+
+
 class SpecChecks(Protocol):
     """What a kind's `check` gets: where to report, and the product's files."""
 
-    product: Product
+    @property
+    def product(self) -> ProductView: ...
+
     folder: Path
     issues: list[SpecIssue]
     sql: dict[str, SqlFile]  # the SQL files loaded so far, by path as written

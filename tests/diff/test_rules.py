@@ -224,7 +224,7 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         ("iot-telemetry", "metrics", ""),
     ),
     "dataset-changed": (
-        spec(T, set_in("domain", "devices")),
+        spec(T, set_in("domain", value="devices")),
         1,
         ("iot-telemetry", "metrics", ""),
     ),
@@ -285,12 +285,12 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         ("iot-telemetry", "", ""),
     ),
     "classification-changed": (
-        spec(T, set_in("classification", "restricted")),
+        spec(T, set_in("classification", value="restricted")),
         0,
         ("iot-telemetry", "", ""),
     ),
     "description-changed": (
-        spec(T, set_in("description", "Readings of every IoT device.")),
+        spec(T, set_in("description", value="Readings of every IoT device.")),
         0,
         ("iot-telemetry", "", ""),
     ),

@@ -154,9 +154,9 @@ def test_a_lost_tenant_filter_is_caught_as_a_leak(tmp_path: Path) -> None:
     """If the row access policy on metrics_v1 were missing, the analytics views would
     show every tenant every tenant's readings: the isolation check reports the leak."""
     from model import load_mesh
-    from tools.local.checks import tenant_isolation
     from tools.local.inputs import CLOCK
-    from tools.local.warehouse import ProductRun, Warehouse
+    from tools.warehouse.checks import tenant_isolation
+    from tools.warehouse.engine import ProductRun, Warehouse
 
     code, _, _, out = run_local(tmp_path, "iot-prod")
     assert code == 0

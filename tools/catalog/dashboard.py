@@ -16,8 +16,8 @@ from model.errors import SpecIssue
 from model.kinds import OutputPort
 from model.mesh import Mesh
 from tools.catalog.run_data import CatalogProblem, RunData
-from tools.local.checks import TenantReads
-from tools.local.warehouse import LocalRunError, ProductRun, Warehouse
+from tools.warehouse.checks import TenantReads
+from tools.warehouse.engine import LocalRunError, ProductRun, Warehouse
 
 PRODUCT = "iot-analytics"
 UNPLACED = "(devices no longer placed)"

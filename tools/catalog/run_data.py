@@ -13,7 +13,7 @@ from model.errors import InputProblem, SpecIssue
 from model.files import FileProblem, read_json_object
 from model.fingerprint import mesh_digest
 from model.mesh import Mesh
-from tools.local.command import REPORT_VERSION
+from tools.warehouse.report import REPORT_VERSION
 
 REPORT = "report.json"
 DATABASE = "mesh.duckdb"

@@ -18,8 +18,8 @@ from typing import Any
 from model import Mesh, load_mesh
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
-from tools.local.checks import CheckResult
 from tools.registry import read_registry
+from tools.warehouse.checks import CheckResult
 
 
 class CheckProblem(InputProblem):

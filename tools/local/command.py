@@ -8,61 +8,17 @@ import json
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from model import Mesh
 from model.fingerprint import mesh_digest
-from tools.local.checks import CheckResult, Isolation, contract_checks, tenant_isolation
 from tools.local.inputs import LocalContext, PortData, input_data
 from tools.local.inputs.kinds import holds_rows, materialise
-from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
 from tools.stack import load_stack
-
-REPORT_VERSION = 3  # 2: meshDigest and freshness; 3: scale (was devices) and inputs
-
-
-@dataclass
-class LocalReport:
-    stack: str
-    clock: str
-    window_days: int
-    scale: int
-    seed: int
-    products: list[str] = field(default_factory=list)
-    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)  # product.port -> source
-    rows: dict[str, int] = field(default_factory=dict)  # product.port -> rows
-    checks: list[CheckResult] = field(default_factory=list)
-    isolation: list[Isolation] = field(default_factory=list)
-    seconds: dict[str, float] = field(default_factory=dict)
-    mesh_digest: str = ""  # model/fingerprint.py over the products run
-    freshness: dict[str, str] = field(default_factory=dict)  # product.port -> newest time
-
-    @property
-    def failures(self) -> list[str]:
-        out = [f"{c.product}.{c.port}: {c.check}: {c.detail}" for c in self.checks if not c.passed]
-        out += [f"{i.product}.{i.port}: {i.verdict}" for i in self.isolation if not i.passed]
-        return out
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": REPORT_VERSION,
-            "stack": self.stack,
-            "clock": self.clock,
-            "windowDays": self.window_days,
-            "scale": self.scale,
-            "seed": self.seed,
-            "products": self.products,
-            "inputs": self.inputs,
-            "rows": self.rows,
-            "checks": [c.to_json() for c in self.checks],
-            "isolation": [i.to_json() for i in self.isolation],
-            "seconds": self.seconds,
-            "meshDigest": self.mesh_digest,
-            "freshness": self.freshness,
-            "passed": not self.failures,
-        }
+from tools.warehouse.checks import CheckResult, contract_checks, tenant_isolation
+from tools.warehouse.engine import LocalRunError, ProductRun, Warehouse, relation
+from tools.warehouse.report import LocalReport
 
 
 class _Clock:

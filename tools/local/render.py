@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tools.local.command import LocalReport
+from tools.warehouse.report import LocalReport
 
 
 def render_local(report: LocalReport, database: str) -> list[str]:

@@ -25,9 +25,9 @@ from tools.local.inputs.fixtures import (
     typed_rows,
 )
 from tools.local.inputs.kinds import holds_rows, input_fields, is_events, materialise
-from tools.local.warehouse import LocalRunError, ProductRun, Warehouse, relation
 from tools.unit.compare import RowDiff, diff_rows
 from tools.unit.spec import FixtureRef, TestCase, TestFileProblem
+from tools.warehouse.engine import LocalRunError, ProductRun, Warehouse, relation
 
 
 @dataclass

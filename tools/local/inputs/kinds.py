@@ -12,7 +12,7 @@ from model import conventions as conv
 from model.contract import BigQueryField
 from model.errors import SpecIssue
 from model.kinds import InputPort
-from tools.local.warehouse import LocalRunError, ProductRun
+from tools.warehouse.engine import LocalRunError, ProductRun
 
 
 def holds_rows(port: InputPort) -> bool:

@@ -18,9 +18,9 @@ from typing import Any
 
 from model import ProductBundle
 from model import conventions as conv
-from model.contract import BigQueryField
+from model.contract import BigQueryField, Contract
 from model.kinds import OutputPort
-from tools.local.warehouse import ProductRun, Warehouse, duck_type, relation
+from tools.warehouse.engine import ProductRun, Warehouse, duck_type, relation
 
 NO_POLICY = "(no policy)"  # a principal named in no row access policy
 
@@ -101,34 +101,18 @@ def _expected_family(f: BigQueryField) -> str:
 def contract_checks(
     w: Warehouse, bundle: ProductBundle, dataset: str, broken: set[tuple[str, str]]
 ) -> list[CheckResult]:
+    """Each table and view port against its contract: its schema, then (on rows) every
+    compiled rule. A port with no rows proves none of them."""
     out: list[CheckResult] = []
     for port in bundle.spec.output_ports:
         if not port.serves_rows or (bundle.id, port.name) in broken:
             continue
         contract = bundle.contracts[port.name]
-        actual = {
-            name: _family(kind)
-            for name, kind in w.con.execute(
-                "SELECT column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-                [dataset, port.physical_name],
-            ).fetchall()
-        }
-        expected = {f.name: _expected_family(f) for f in contract.fields}
-        missing = sorted(set(expected) - set(actual))
-        extra = sorted(set(actual) - set(expected))
-        mismatched = sorted(
-            f"{c}: contract {expected[c]}, data {actual[c]}"
-            for c in set(expected) & set(actual)
-            if expected[c] != actual[c] and (expected[c], actual[c]) not in _COMPATIBLE
+        schema, complete = _schema_check(
+            w, bundle.id, port.name, dataset, port.physical_name, contract
         )
-        detail = "; ".join(
-            [f"missing {', '.join(missing)}"] * bool(missing)
-            + [f"not in the contract {', '.join(extra)}"] * bool(extra)
-            + mismatched
-        )
-        out.append(CheckResult(bundle.id, port.name, "schema", not detail, detail))
-        if missing:
+        out.append(schema)
+        if not complete:
             continue
         rows = w.count(relation(dataset, port.physical_name))
         out.append(
@@ -136,28 +120,62 @@ def contract_checks(
                 bundle.id, port.name, "has rows", rows > 0, _EMPTY if rows == 0 else f"{rows} rows"
             )
         )
-        if rows == 0:  # every rule holds on no rows: none of them is proven
+        if rows > 0:  # every rule holds on no rows: none of them is proven
+            out += _rule_checks(
+                w, bundle.id, port.name, f"`{dataset}.{port.physical_name}`", contract
+            )
+    return out
+
+
+def _schema_check(
+    w: Warehouse, pid: str, port: str, dataset: str, table: str, contract: Contract
+) -> tuple[CheckResult, bool]:
+    """The port's columns and their types against the contract; whether none is missing."""
+    actual = {
+        name: _family(kind)
+        for name, kind in w.con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [dataset, table],
+        ).fetchall()
+    }
+    expected = {f.name: _expected_family(f) for f in contract.fields}
+    missing = sorted(set(expected) - set(actual))
+    extra = sorted(set(actual) - set(expected))
+    mismatched = sorted(
+        f"{c}: contract {expected[c]}, data {actual[c]}"
+        for c in set(expected) & set(actual)
+        if expected[c] != actual[c] and (expected[c], actual[c]) not in _COMPATIBLE
+    )
+    detail = "; ".join(
+        [f"missing {', '.join(missing)}"] * bool(missing)
+        + [f"not in the contract {', '.join(extra)}"] * bool(extra)
+        + mismatched
+    )
+    return CheckResult(pid, port, "schema", not detail, detail), not missing
+
+
+def _rule_checks(
+    w: Warehouse, pid: str, port: str, table: str, contract: Contract
+) -> list[CheckResult]:
+    """Every compiled rule of the contract (REQUIRED columns are its `not-null` checks)."""
+    out: list[CheckResult] = []
+    for check in contract.checks:
+        sql = w.to_duckdb(check.holds_sql(table), str(contract.path))
+        try:
+            row = w.con.execute(sql).fetchone()
+        except Exception as exc:  # a check the data cannot answer is a failed check
+            out.append(CheckResult(pid, port, check.name, False, str(exc)[:300]))
             continue
-        # REQUIRED columns are the compiled `not-null` checks, like every other rule.
-        for check in contract.checks:
-            sql = w.to_duckdb(
-                check.holds_sql(f"`{dataset}.{port.physical_name}`"), str(contract.path)
+        out.append(
+            CheckResult(
+                pid,
+                port,
+                check.name,
+                bool(row and row[0]),
+                f"{check.description}: value {row[1] if row else None}",
             )
-            try:
-                row = w.con.execute(sql).fetchone()
-            except Exception as exc:  # a check the data cannot answer is a failed check
-                out.append(CheckResult(bundle.id, port.name, check.name, False, str(exc)[:300]))
-                continue
-            passed = bool(row and row[0])
-            out.append(
-                CheckResult(
-                    bundle.id,
-                    port.name,
-                    check.name,
-                    passed,
-                    f"{check.description}: value {row[1] if row else None}",
-                )
-            )
+        )
     return out
 
 
