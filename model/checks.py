@@ -8,6 +8,7 @@ from pathlib import Path
 from model.bundle import ProductBundle
 from model.contract import Contract, load_contract
 from model.conventions import VERSIONED_NAME
+from model.dashboard import check_dashboards
 from model.errors import MAJOR_NAME_MISMATCH, SpecIssue
 from model.kinds import INPUT_KINDS, OutputPort, kind_name
 from model.product import Alignment, Product
@@ -62,6 +63,7 @@ def check_product(path: Path, product: Product) -> tuple[ProductBundle | None, l
         )
 
     _check_transformation(out, product)
+    check_dashboards(out, product.dashboards, {p.name: p for p in product.output_ports}, contracts)
     if out.issues:
         return None, out.issues
     return ProductBundle(product, path, contracts, event_contracts, out.sql), []

@@ -11,6 +11,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from model import conventions as conv
+from model.dashboard import Dashboard
 from model.kinds import (
     UNION_TAGS,
     CloudSqlEngine,
@@ -99,6 +100,11 @@ class Product(StrictModel):
     input_ports: list[InputPort] = Field(default_factory=list)
     transformation: Transformation
     output_ports: list[OutputPort] = Field(min_length=1)
+    dashboards: list[Dashboard] = Field(
+        default_factory=list,
+        description="Dashboards over the product's own table and view ports, drawn per "
+        "tenant by the catalog (each chart reads its port as the chosen tenant)",
+    )
     cross_tenant: CrossTenant | None = Field(
         default=None,
         description="Set when the product aggregates across tenants: its ports then carry "

@@ -428,12 +428,19 @@ COLUMN_METRICS: dict[str, Callable[[str, str, _Rule], _Counted | str]] = {
 
 def _freshness(c: _Compiler, sla: Sequence[Any], columns: Mapping[str, tuple[str, str]]) -> None:
     for i, item in enumerate(sla):
-        if (item.property or "").lower() != "freshness" or not item.element:
+        if (item.property or "").lower() != "freshness":
+            continue
+        field = f"slaProperties[{i}]"
+        if not item.element:
+            c.problem(
+                f"{field}.element",
+                "a freshness SLA needs `element`: the TIMESTAMP column whose newest value it "
+                "promises is recent (e.g. <object>.<column>)",
+            )
             continue
         element = item.element.split(".")[-1]
         column = c.physical.get(element, element)
         unit = _UNITS.get((item.unit or "").lower())
-        field = f"slaProperties[{i}]"
         if columns.get(column, ("", ""))[0] != "TIMESTAMP" or unit is None:
             c.problem(field, "freshness needs a TIMESTAMP element column and a unit m, h or d")
             continue

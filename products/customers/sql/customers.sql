@@ -6,6 +6,7 @@ SELECT
   UPPER(country_code) AS country_code,
   contact_email,
   created_at,
-  status
+  status,
+  CURRENT_TIMESTAMP() AS refreshed_at
 FROM {{ input.crm-db }}
 WHERE status IN ('active', 'suspended')

@@ -6,7 +6,8 @@ SELECT
   taken_at,
   LOWER(TRIM(category)) AS category,
   action,
-  taken_by
+  taken_by,
+  CURRENT_TIMESTAMP() AS refreshed_at
 FROM {{ input.logbook-sheet }}
 WHERE taken_at IS NOT NULL
   AND tenant_id IS NOT NULL

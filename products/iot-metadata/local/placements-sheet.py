@@ -1,5 +1,6 @@
 """Local data of the placements sheet: `ctx.scale` devices in rooms of the stack's
-tenants; every tenth device moves to the next tenant halfway through the window."""
+tenants, each tenant in two buildings (its headquarters and a lab); every tenth device
+moves to the next tenant halfway through the window."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ def rows(ctx: LocalContext) -> Iterator[dict[str, Any]]:
     moved = ctx.timestamp(ctx.start + (ctx.clock - ctx.start) / 2)
     for d in range(ctx.scale):
         tenant = tenants[d % len(tenants)]
+        site = "lab" if d % 4 == 3 else "hq"
         place = {
             "device_id": f"dev-{d:05d}",
-            "building": f"{tenant}-hq",
+            "building": f"{tenant}-{site}",
             "floor": d % 5,
             "room": f"r{d % 20:02d}",
             "room_capacity": 4 + d % 12,
@@ -26,6 +28,6 @@ def rows(ctx: LocalContext) -> Iterator[dict[str, Any]]:
         if d % 10 == 0 and len(tenants) > 1:  # moves to the next tenant mid-window
             other = tenants[(d + 1) % len(tenants)]
             yield {**place, "tenant_id": tenant, "valid_from": since, "valid_to": moved}
-            yield {**place, "tenant_id": other, "building": f"{other}-hq", "valid_from": moved}
+            yield {**place, "tenant_id": other, "building": f"{other}-{site}", "valid_from": moved}
         else:
             yield {**place, "tenant_id": tenant, "valid_from": since, "valid_to": None}

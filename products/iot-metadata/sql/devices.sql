@@ -7,7 +7,8 @@ SELECT
   room,
   room_capacity,
   outdoor_co2_ppm,
-  valid_from AS placed_since
+  valid_from AS placed_since,
+  CURRENT_TIMESTAMP() AS refreshed_at
 FROM {{ input.placements-sheet }}
 WHERE device_id IS NOT NULL
   AND tenant_id IS NOT NULL
