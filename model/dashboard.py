@@ -55,7 +55,8 @@ class Chart(StrictModel):
     x: Column | None = Field(default=None, description="Horizontal axis (line, bar, heatmap)")
     y: list[Column] = Field(
         default_factory=list,
-        description="Values (line, bar: one trace per column and series; heatmap: its rows)",
+        description="Values (line, bar: one trace per column and series); a heatmap's rows "
+        "(their values joined, e.g. [building, room])",
     )
     value: Column | None = Field(default=None, description="Heatmap cell value")
     series: list[Column] = Field(
@@ -160,8 +161,6 @@ def _check_chart(out: _Report, where: str, chart: Chart, contract: Contract) -> 
     for name in needs:
         if not getattr(chart, name):
             out.add(f"{where}.{name}", f"a {chart.type} chart needs `{name}`")
-    if chart.type == "heatmap" and len(chart.y) > 1:
-        out.add(f"{where}.y", "a heatmap has one column for its rows")
     _column(out, f"{where}.x", contract, chart.x)
     for i, y in enumerate(chart.y):
         _column(out, f"{where}.y[{i}]", contract, y, numeric=chart.type != "heatmap")

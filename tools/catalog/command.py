@@ -24,9 +24,9 @@ def run_catalog(
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
     site = Site(mesh, settings, stack, run, products)
-    boards = site_pages.dashboards(site)
+    pages = site_pages.read_run_pages(site)
     _prepare(out)
-    return site_pages.build(site, out, boards)
+    return site_pages.build(site, out, pages)
 
 
 MARKER = ".datamesh-catalog"  # marks a folder as a catalog site this command may rebuild

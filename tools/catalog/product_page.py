@@ -3,10 +3,12 @@ access, columns with their direct lineage, and quality rules with the run's resu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from model.lineage import INPUT, ColumnRef
 from tools.catalog.context import Site
+from tools.catalog.profiles import PortProfile
 
 
 def column_ref(site: Site, ref: ColumnRef) -> dict[str, str]:
@@ -68,7 +70,52 @@ def _check_rows(site: Site, pid: str, port: str) -> list[dict[str, str]]:
     return rows
 
 
-def product_page(site: Site, pid: str) -> dict[str, Any]:
+def _profile(profile: PortProfile | None, tenants: list[str]) -> dict[str, Any] | None:
+    if profile is None:
+        return None
+    columns = []
+    for c in profile.columns:
+        span = ""
+        if c.masked:
+            span = "masked"
+        elif c.lengths is not None:
+            span = f"length {c.lengths[0]} to {c.lengths[1]}"
+        elif c.low is not None:
+            span = f"{c.low} to {c.high}"
+        columns.append(
+            {
+                "name": c.name,
+                "type": c.type,
+                "nulls": f"{c.nulls:.0%}",
+                "distinct": c.distinct,
+                "range": span,
+                "top": ", ".join(f"{v} ({n})" for v, n in c.top),
+                "masked": c.masked,
+            }
+        )
+    samples = [
+        {"tenant": t, "rows": [[_shown(v) for v in row] for row in profile.samples.get(t, [])]}
+        for t in tenants
+    ]
+    return {
+        "rows": profile.rows,
+        "columns": columns,
+        "sample_columns": profile.sample_columns,
+        "samples": samples,
+    }
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)
+
+
+def product_page(
+    site: Site, pid: str, profiles: Mapping[tuple[str, str], PortProfile] | None = None
+) -> dict[str, Any]:
     bundle = site.mesh[pid]
     spec = bundle.spec
     project = site.settings.project_of(pid)
@@ -111,6 +158,9 @@ def product_page(site: Site, pid: str) -> dict[str, Any]:
                 "columns": columns,
                 "checks": _check_rows(site, pid, port.name),
                 "lineage_url": "../" + site.lineage_url(pid, port.name),
+                "profile": _profile(
+                    (profiles or {}).get((pid, port.name)), [t.id for t in site.settings.tenants]
+                ),
             }
         )
     return {
@@ -127,6 +177,10 @@ def product_page(site: Site, pid: str) -> dict[str, Any]:
         "cross_tenant": spec.cross_tenant.reason if spec.cross_tenant else "",
         "dataplex": f"projects/{project}/locations/{site.settings.region}/dataProducts/{pid}",
         "inputs": _inputs(site, pid),
+        "dashboards": [
+            {"title": d.title, "url": f"../dashboards/{pid}--{d.name}.html"}
+            for d in spec.dashboards
+        ],
         "outputs": outputs,
     }
 
