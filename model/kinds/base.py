@@ -100,13 +100,14 @@ class InputKind(StrictModel):
 class SqlStep(NamedTuple):
     """One SQL file of a transformation: the output port it fills and the field naming it.
     `view`: the port is a view of the query; otherwise the query's rows are written to the
-    port's table (`truncate`: replacing what it held)."""
+    port's table (`truncate`: replacing what it held) on `schedule`."""
 
     field: str
     sql: str
     port: str
     view: bool = False
     truncate: bool = False
+    schedule: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,10 @@ class OutputKind(StrictModel):
     def address(self, project: str, dataset_id: str) -> str:
         """Where consumers find it."""
         return f"{project}.{dataset_id}.{self.physical_name}"
+
+    def catalog_facts(self) -> list[tuple[str, str]]:
+        """What a consumer must know of the port's physical settings, in words."""
+        return []
 
     def required_filter_column(self) -> str | None:
         """The column every query of the port must filter on (BigQuery refuses a query

@@ -35,6 +35,7 @@ class ScheduledQueries(TransformationKind):
                 q.sql,
                 q.destination_port,
                 truncate=q.write_disposition == "WRITE_TRUNCATE",
+                schedule=q.schedule,
             )
             for i, q in enumerate(self.queries)
         ]

@@ -31,6 +31,22 @@ class TableOutput(RowsOutput):
         default=None, description="Multi-tenant column; tenants only see their own rows"
     )
 
+    def catalog_facts(self) -> list[tuple[str, str]]:
+        facts = []
+        if self.partitioning is not None:
+            p = self.partitioning
+            expires = (
+                f", partitions expire after {p.expiration_days} days" if p.expiration_days else ""
+            )
+            facts.append(("Partitioning", f"by {p.type.lower()} of {p.field}{expires}"))
+            if self.require_partition_filter:
+                facts.append(
+                    ("Partition filter", f"required: every query must filter on {p.field}")
+                )
+        if self.clustering:
+            facts.append(("Clustering", ", ".join(self.clustering)))
+        return facts
+
     def required_filter_column(self) -> str | None:
         if self.partitioning is None or not self.require_partition_filter:
             return None

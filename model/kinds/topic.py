@@ -31,6 +31,9 @@ class TopicOutput(OutputKind):
                 f"{where}.physical_name", f"{self.physical_name!r} is not a valid Pub/Sub topic id"
             )
 
+    def catalog_facts(self) -> list[tuple[str, str]]:
+        return [("Message retention", f"{self.message_retention_days} days")]
+
     def address(self, project: str, dataset_id: str) -> str:
         return f"projects/{project}/topics/{self.physical_name}"
 

@@ -1,5 +1,6 @@
 """The catalog in headless Chromium, as a person uses it: overview -> product -> port ->
-lineage -> dashboard, switching tenants; what they would check, and no console errors."""
+lineage -> the declared dashboard, switching tenants and filters; what they would check,
+and no console errors."""
 
 from __future__ import annotations
 
@@ -86,7 +87,17 @@ def test_overview_to_dashboard(browser, site: Path, local_run: Path) -> None:  #
     shown = [c.text for c in port.find_elements(By.CSS_SELECTOR, "table.columns tbody th code")]
     assert shown == [f.name for f in contract.fields]
     assert "tenant_id" in port.text
-    assert "contract 1.0.0" in port.text
+    assert f"contract {contract.version}" in port.text
+    # its data profile, and sample rows as each tenant reads them
+    assert "Data profile (local run)" in port.text
+    for tenant in ("globex", "acme"):
+        Select(driver.find_element(By.ID, f"samples-{CO2}-tenant")).select_by_value(tenant)
+        shown_tenants = driver.execute_script(
+            f"return Array.from(document.querySelectorAll('#samples-{CO2} tbody:not([hidden]) tr'))"
+            ".map(tr => tr.cells[0].textContent)"
+        )
+        assert shown_tenants
+        assert set(shown_tenants) == {tenant}
     assert "tenant-acme-readers@example.com" in port.text
     screenshot(driver, "3-product")
     assert console_errors(driver) == []
@@ -116,9 +127,10 @@ def test_overview_to_dashboard(browser, site: Path, local_run: Path) -> None:  #
     _wait(driver, lambda d: d.current_url.endswith("iot-telemetry--metrics.html#column-value"))
     assert driver.find_element(By.ID, "column-value").is_displayed()
 
-    # -> dashboard, tenant by tenant
-    driver.find_element(By.LINK_TEXT, "IoT dashboard").click()
-    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Indoor climate per tenant")
+    # -> the dashboard iot-analytics declares, tenant by tenant
+    driver.find_element(By.LINK_TEXT, "Dashboards").click()
+    driver.find_element(By.LINK_TEXT, "Indoor climate").click()
+    _wait(driver, lambda d: d.find_element(By.TAG_NAME, "h1").text == "Indoor climate")
     for tenant in ("globex", "acme", "initech"):
         Select(driver.find_element(By.ID, "tenant")).select_by_value(tenant)
         _wait(
@@ -129,25 +141,49 @@ def test_overview_to_dashboard(browser, site: Path, local_run: Path) -> None:  #
         )
         _wait(
             driver,
-            lambda d: d.execute_script("return !!document.querySelector('#co2-chart .main-svg')"),
+            lambda d: d.execute_script("return !!document.querySelector('#chart-0 .main-svg')"),
         )
-        traces = driver.execute_script(
-            "return document.getElementById('co2-chart').data.map("
-            "t => ({name: t.name, tenants: (t.customdata || []).map(c => c[0]), n: t.x.length}))"
-        )
+        traces = _traces(driver, "chart-0")
         lines = [t for t in traces if t["name"] != "action taken"]
-        owners = {owner for t in traces for owner in t["tenants"]}
-        assert owners == {tenant}, (tenant, owners)
+        assert {o for t in traces for o in t["tenants"]} == {tenant}
         assert sum(t["n"] for t in lines) == _own_rows(local_run, tenant, CO2)
-        bars = driver.execute_script(
-            "return document.getElementById('climate-chart').data.flatMap("
-            "t => (t.customdata || []).map(c => c[0]))"
+        assert any(t["name"] == "action taken" and t["n"] for t in traces)  # markers drawn
+        for chart in ("chart-3", "chart-4"):  # temperature, humidity per building
+            assert {o for t in _traces(driver, chart) for o in t["tenants"]} == {tenant}
+        table_rows = driver.execute_script(
+            "return document.querySelectorAll('#chart-2 tbody tr').length"
         )
-        assert set(bars) == {tenant}
-        assert len(bars) == _own_rows(local_run, tenant, "climate-daily")
-        assert f"Tenant {tenant}:" in driver.find_element(By.ID, "tenant-summary").text
+        assert table_rows == min(200, _own_rows(local_run, tenant, "action-effects"))
+        names = [o.text for o in Select(driver.find_element(By.ID, "tenant")).options]
+        assert any(n.endswith(f"({tenant})") and n != f"({tenant})" for n in names)  # tenant names
         screenshot(driver, f"5-dashboard-{tenant}")
+    # the building filter keeps one building's lines and markers
+    building = (
+        Select(driver.find_element(By.ID, "filter-building")).options[1].get_attribute("value")
+    )
+    Select(driver.find_element(By.ID, "filter-building")).select_by_value(building)
+    _wait(
+        driver,
+        lambda d: all(
+            t["name"].startswith(building) or t["name"] == "action taken"
+            for t in _traces(d, "chart-0")
+        ),
+    )
+    markers = driver.execute_script(
+        "return document.getElementById('chart-0').data"
+        ".filter(t => t.name === 'action taken')[0].text"
+    )
+    assert markers
+    assert all(m.startswith(building) for m in markers)
     assert console_errors(driver) == []
+
+
+def _traces(driver, chart: str) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    return driver.execute_script(  # type: ignore[no-any-return]
+        f"return document.getElementById('{chart}').data.map("
+        "t => ({name: t.name, tenants: (t.customdata || []).filter(c => c !== null),"
+        " n: (t.x || []).length}))"
+    )
 
 
 def test_keyboard_and_contrast(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
@@ -191,9 +227,11 @@ def test_without_a_run_the_pages_say_so(browser, site_without_run: Path) -> None
     driver = browser
     driver.get((site_without_run / "index.html").as_uri())
     assert "No run data is shown" in driver.find_element(By.ID, "no-run").text
-    driver.get((site_without_run / "dashboard.html").as_uri())
+    driver.get((site_without_run / "dashboards" / "index.html").as_uri())
     assert "No run data is shown" in driver.find_element(By.ID, "no-run").text
-    assert driver.find_elements(By.ID, "co2-chart") == []
+    assert "none was given" in driver.find_element(By.ID, "boards-need-run").text
+    assert driver.find_elements(By.LINK_TEXT, "Indoor climate") == []
+    assert not (site_without_run / "dashboards" / "iot-analytics--indoor-climate.html").exists()
     driver.get((site_without_run / "products" / "iot-telemetry.html").as_uri())
     assert "Rows (local run)" not in driver.page_source
     assert console_errors(driver) == []

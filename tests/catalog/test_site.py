@@ -112,11 +112,14 @@ def test_search_index_lists_products_ports_and_columns(site: Path) -> None:
 
 def test_dashboard_data_holds_only_each_tenants_rows(site: Path) -> None:
     for tenant in ("acme", "globex", "initech"):
-        text = (site / "data" / f"dashboard-{tenant}.js").read_text()
-        value = json.loads(text.split("] = ", 1)[1].rstrip().rstrip(";"))
-        owners = {c[0] for trace in value["co2"]["data"] for c in trace.get("customdata", [])}
-        owners |= {row["tenant_id"] for row in value["climateRows"]}
+        text = (site / "data" / f"board--iot-analytics--indoor-climate--{tenant}.js").read_text()
+        value = json.loads(text.rsplit("] = ", 1)[1].rstrip().rstrip(";"))
+        owners = set()
+        for chart in value["charts"]:
+            owners |= set(chart["columns"]["tenant_id"])
+            owners |= set(chart.get("markers", {}).get("columns", {}).get("tenant_id", []))
         assert owners == {tenant}
+        assert all(chart["rows"] for chart in value["charts"])  # nothing proven on nothing
 
 
 # ---- bad input ---------------------------------------------------------------------------
@@ -200,7 +203,7 @@ def test_rebuild_leaves_no_stale_pages(tmp_path: Path) -> None:
     assert _catalog("--stack", "crm-prod", "--out", str(target))[0] == 0
     assert not (target / "products" / "gone.html").exists()
     assert sorted(p.name for p in (target / "products").iterdir()) == ["customers.html"]
-    assert not (target / "dashboard.html").exists()  # crm-prod serves no IoT analytics
+    assert not (target / "dashboards" / "iot-analytics--indoor-climate.html").exists()
 
 
 @pytest.mark.parametrize(

@@ -104,18 +104,33 @@ def test_unit_test_passes_and_fails_with_a_row_diff(project: Path, tmp_path: Pat
     assert "+ unexpected {tenant_id: 'acme', meter_id: 'M-000001', cost_eur: 10.0}" in text
 
 
-# The IoT dashboard still lives in the catalog until products declare their dashboards
-# (the catalog issue); nothing else of the platform may name a product.
-NOT_YET_GENERIC = {"tools/catalog/dashboard.py", "tools/catalog/templates/dashboard.html"}
-
-
 def test_the_platform_names_no_product() -> None:
     ids = [p.name for p in (REPO / "products").iterdir() if (p / "product.yaml").exists()]
     for folder in ("tools", "components", "program"):
         for path in (REPO / folder).rglob("*"):
-            if str(path.relative_to(REPO)) in NOT_YET_GENERIC:
-                continue
             if path.suffix in {".py", ".html", ".js", ".css"}:
                 text = path.read_text()
                 named = [i for i in ids if i in text]
                 assert not named, (path, named)
+
+
+def test_catalog_shows_the_new_products_profiles_and_dashboard(
+    project: Path, tmp_path: Path
+) -> None:
+    run, site = tmp_path / "run", tmp_path / "site"
+    for args in (
+        ("local", "--stack", "iot-prod", "--scale", "12", "--out", str(run)),
+        ("catalog", "--stack", "iot-prod", "--local", str(run), "--out", str(site)),
+    ):
+        code, text = _cli(*args, "--project-dir", str(project))
+        assert code == 0, text
+    for product, port in (("energy-meters", "readings"), ("energy-costs", "costs")):
+        page = (site / "products" / f"{product}.html").read_text()
+        assert f'id="profile-{port}"' in page, product
+    board = (site / "dashboards" / "energy-costs--costs.html").read_text()
+    assert "Energy costs per meter" in board
+    for tenant in ("acme", "globex", "initech"):
+        text = (site / "data" / f"board--energy-costs--costs--{tenant}.js").read_text()
+        value = json.loads(text.rsplit("] = ", 1)[1].rstrip().rstrip(";"))
+        assert all(c["rows"] for c in value["charts"])
+        assert {t for c in value["charts"] for t in c["columns"]["tenant_id"]} == {tenant}

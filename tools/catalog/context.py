@@ -4,10 +4,12 @@ run, the products shown, and where each page lives."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from plotly.io.json import to_json_plotly
 
+from model.lineage import PORT, ColumnRef
 from model.mesh import Mesh
 from model.stack_settings import StackSettings
 from tools.catalog.run_data import RunData
@@ -20,6 +22,16 @@ class Site:
     stack: str
     run: RunData | None
     products: list[str]  # the stack's products and the ones they read, in lineage order
+
+    @cached_property
+    def readers(self) -> dict[ColumnRef, set[ColumnRef]]:
+        """Column -> the columns of other ports that derive from it directly."""
+        out: dict[ColumnRef, set[ColumnRef]] = {}
+        for (p, q), lineage in self.mesh.lineage.items():
+            for column, refs in lineage.columns.items():
+                for parent in refs:
+                    out.setdefault(parent, set()).add(ColumnRef(PORT, p, q, column))
+        return out
 
     def url(self, product: str, port: str = "") -> str:
         """A page, relative to the site's root."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from model.contract import Contract
 from tools.catalog import graphs
 from tools.catalog.context import Site
 
@@ -70,25 +71,36 @@ def overview(site: Site) -> dict[str, Any]:
 
 
 def mesh_graph(site: Site) -> dict[str, Any]:
-    nodes: list[tuple[str, str, str, str]] = []
+    """Products and their ports, grouped by domain; arrows run downstream."""
+    nodes: list[graphs.Node] = []
     edges: list[tuple[str, str]] = []
     for pid in site.products:
-        nodes.append((pid, "product", pid, site.url(pid)))
+        domain = f"domain {site.mesh[pid].spec.domain}"
+        nodes.append(graphs.Node(pid, "product", pid, site.url(pid), domain))
         for port in site.mesh[pid].spec.output_ports:
             node = f"{pid}.{port.name}"
-            nodes.append((node, "port", port.name, site.url(pid, port.name)))
+            nodes.append(graphs.Node(node, "port", port.name, site.url(pid, port.name), domain))
             edges.append((pid, node))
     for e in site.mesh.edges:
         edges.append((f"{e.producer}.{e.output_port}", e.consumer))
     return graphs.figure(nodes, edges, "Products (squares) and their output ports (circles)")
 
 
+def _contract_text(contract: Contract) -> str:
+    desc = contract.model.description
+    parts = [desc.usage, desc.limitations] if desc else []
+    return " ".join(" ".join(str(p).split()) for p in parts if p)[:300]
+
+
 def search_index(site: Site) -> list[dict[str, str]]:
+    """Every product, port and column: its name, where it lives, its description, and
+    what else a reader searches by (tags, owners, classification, contract text: `m`)."""
     out: list[dict[str, str]] = []
     for pid in site.products:
         bundle = site.mesh[pid]
         spec = bundle.spec
         dom = spec.domain
+        owner = f"{spec.owner.team} {spec.owner.group}"
         out.append(
             {
                 "k": "product",
@@ -97,10 +109,14 @@ def search_index(site: Site) -> list[dict[str, str]]:
                 "d": spec.description[:160],
                 "u": site.url(pid),
                 "dom": dom,
+                "m": " ".join(
+                    [*spec.tags, owner, spec.classification.value, spec.alignment.value]
+                ),
             }
         )
         for port in spec.output_ports:
             contract = bundle.contracts[port.name]
+            classes = sorted({f.classification for f in contract.fields if f.classification})
             out.append(
                 {
                     "k": "port",
@@ -109,6 +125,7 @@ def search_index(site: Site) -> list[dict[str, str]]:
                     "d": contract.description[:160],
                     "u": site.url(pid, port.name),
                     "dom": dom,
+                    "m": f"{port.kind} {owner} {' '.join(classes)} {_contract_text(contract)}",
                 }
             )
             for f in contract.fields:
@@ -120,6 +137,7 @@ def search_index(site: Site) -> list[dict[str, str]]:
                         "d": f.description[:160],
                         "u": site.lineage_url(pid, port.name) + f"#column-{f.name}",
                         "dom": dom,
+                        "m": f"{f.type} {f.classification or ''}".strip(),
                     }
                 )
     return out

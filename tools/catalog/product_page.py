@@ -1,13 +1,22 @@
-"""A product's page: its facts, input ports, and each output port with its contract,
-access, columns with their direct lineage, and quality rules with the run's results."""
+"""A product's page: its facts and health, input ports, the transformation's code, and
+each output port with its whole contract, access, a query to copy, its readers, columns
+with their direct lineage, its data profile and quality rules with the run's results."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
+from model.kinds import OutputPort
 from model.lineage import INPUT, ColumnRef
 from tools.catalog.context import Site
+from tools.catalog.port_details import (
+    access,
+    contract_facts,
+    example_query,
+    nested_columns,
+    readers,
+)
 from tools.catalog.profiles import PortProfile
 
 
@@ -113,56 +122,106 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _columns(site: Site, pid: str, port: str) -> list[dict[str, Any]]:
+    lineage = site.mesh.lineage.get((pid, port))
+    out = []
+    for f in nested_columns(site.mesh[pid].contracts[port].fields):
+        refs = sorted(lineage.columns.get(f.name, frozenset())) if lineage else []
+        out.append(
+            {
+                "name": f.name,
+                "type": f.type,
+                "mode": f.mode,
+                "description": f.description,
+                "classification": f.classification or "",
+                "upstream": [column_ref(site, r) for r in refs],
+                "upstream_note": ("computed here" if lineage else "source data")
+                if "." not in f.name
+                else "",
+            }
+        )
+    return out
+
+
+def _output(
+    site: Site, pid: str, port: OutputPort, profiles: Mapping[tuple[str, str], PortProfile]
+) -> dict[str, Any]:
+    bundle = site.mesh[pid]
+    contract = bundle.contracts[port.name]
+    return {
+        "name": port.name,
+        "kind": port.kind,
+        "version": contract.version,
+        "status": contract.model.status,
+        "contract_id": contract.id,
+        "description": contract.description,
+        "fqn": port.address(site.settings.project_of(pid), bundle.spec.dataset_id),
+        "tenant_column": port.tenant_column,
+        "facts": contract_facts(contract) + port.catalog_facts(),
+        "example": example_query(site, pid, port, contract),
+        "read_by": readers(site, pid, port.name),
+        **access(site, port),
+        "rows": site.run.rows(pid, port.name) if site.run else None,
+        "freshness": _port_freshness(site, pid, port.name),
+        "columns": _columns(site, pid, port.name),
+        "checks": _check_rows(site, pid, port.name),
+        "lineage_url": "../" + site.lineage_url(pid, port.name),
+        "profile": _profile(profiles.get((pid, port.name)), [t.id for t in site.settings.tenants]),
+    }
+
+
+def _transformation(site: Site, pid: str) -> dict[str, Any]:
+    """The code that fills the ports: each SQL file (with its schedule) or the pipeline."""
+    bundle = site.mesh[pid]
+    t = bundle.spec.transformation
+    steps = [
+        {
+            "port": step.port,
+            "file": step.sql,
+            "how": "view"
+            if step.view
+            else f"{'replaces' if step.truncate else 'appends to'} "
+            f"the table{', ' + step.schedule if step.schedule else ''}",
+            "sql": bundle.sql[step.sql].text if step.sql in bundle.sql else "",
+        }
+        for step in t.sql_steps()
+    ]
+    pipeline = t.pipeline_step()
+    return {
+        "summary": t.summary(),
+        "steps": steps,
+        "pipeline": None
+        if pipeline is None
+        else {
+            "folder": pipeline.folder,
+            "reads": pipeline.input_port,
+            "writes": pipeline.output_port,
+            "parameters": sorted(pipeline.parameters.items()),
+            "lineage": sorted(t.declared_lineage().get(pipeline.output_port, {}).items()),
+        },
+    }
+
+
+def _health(site: Site, pid: str) -> dict[str, Any] | None:
+    """Checks and freshness of the product's ports, from the local run (labelled so)."""
+    if site.run is None:
+        return None
+    ports = [p.name for p in site.mesh[pid].spec.output_ports]
+    checks = [c for p in ports for c in site.run.checks.get((pid, p), [])]
+    failed = [f"{c.get('port')}: {c.get('check')}" for c in checks if not c.get("passed")]
+    return {
+        "source": f"local run of {site.run.report.get('clock')} (generated or fixture data)",
+        "passed": len(checks) - len(failed),
+        "total": len(checks),
+        "failed": failed,
+    }
+
+
 def product_page(
     site: Site, pid: str, profiles: Mapping[tuple[str, str], PortProfile] | None = None
 ) -> dict[str, Any]:
-    bundle = site.mesh[pid]
-    spec = bundle.spec
+    spec = site.mesh[pid].spec
     project = site.settings.project_of(pid)
-    outputs = []
-    for port in spec.output_ports:
-        contract = bundle.contracts[port.name]
-        lineage = site.mesh.lineage.get((pid, port.name))
-        tenant_column = port.tenant_column
-        columns = []
-        for f in contract.fields:
-            refs = sorted(lineage.columns.get(f.name, frozenset())) if lineage else []
-            columns.append(
-                {
-                    "name": f.name,
-                    "type": f.type,
-                    "mode": f.mode,
-                    "description": f.description,
-                    "classification": f.classification or "",
-                    "upstream": [column_ref(site, r) for r in refs],
-                    "upstream_note": "computed here" if lineage else "source data",
-                }
-            )
-        fqn = port.address(project, spec.dataset_id)
-        outputs.append(
-            {
-                "name": port.name,
-                "kind": port.kind,
-                "version": contract.version,
-                "status": contract.model.status,
-                "contract_id": contract.id,
-                "description": contract.description,
-                "fqn": fqn,
-                "tenant_column": tenant_column,
-                "consumers": list(port.consumers),
-                "tenant_groups": [{"id": t.id, "group": t.group} for t in site.settings.tenants]
-                if tenant_column
-                else [],
-                "rows": site.run.rows(pid, port.name) if site.run else None,
-                "freshness": _port_freshness(site, pid, port.name),
-                "columns": columns,
-                "checks": _check_rows(site, pid, port.name),
-                "lineage_url": "../" + site.lineage_url(pid, port.name),
-                "profile": _profile(
-                    (profiles or {}).get((pid, port.name)), [t.id for t in site.settings.tenants]
-                ),
-            }
-        )
     return {
         "id": pid,
         "name": spec.name,
@@ -181,7 +240,9 @@ def product_page(
             {"title": d.title, "url": f"../dashboards/{pid}--{d.name}.html"}
             for d in spec.dashboards
         ],
-        "outputs": outputs,
+        "health": _health(site, pid),
+        "transformation": _transformation(site, pid),
+        "outputs": [_output(site, pid, port, profiles or {}) for port in spec.output_ports],
     }
 
 

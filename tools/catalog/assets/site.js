@@ -25,21 +25,39 @@
     var domain = document.getElementById("domain");
     var results = document.getElementById("results");
     var count = document.getElementById("result-count");
+    // Ranked: a term in the name counts most, then the product id, then tags, owners,
+    // classification and contract text, then the description. Every term must match.
     var entries = window.MESH_INDEX.map(function (e) {
-      return { e: e, text: (e.n + " " + e.p + " " + (e.d || "")).toLowerCase() };
+      return { e: e, name: e.n.toLowerCase(), where: e.p.toLowerCase(),
+        meta: (e.m || "").toLowerCase(), desc: (e.d || "").toLowerCase() };
     });
+    function score(x, terms) {
+      var total = 0;
+      for (var i = 0; i < terms.length; i++) {
+        var t = terms[i];
+        var s = x.name === t ? 12 : x.name.indexOf(t) !== -1 ? 8 : x.where.indexOf(t) !== -1 ? 5 :
+          x.meta.indexOf(t) !== -1 ? 3 : x.desc.indexOf(t) !== -1 ? 1 : 0;
+        if (!s) return 0;
+        total += s;
+      }
+      return total + (x.e.k === "product" ? 0.5 : x.e.k === "port" ? 0.25 : 0);
+    }
     function run() {
       var terms = input.value.toLowerCase().split(/\s+/).filter(Boolean);
       results.textContent = "";
       if (!terms.length && !kind.value && !domain.value) { count.textContent = ""; return; }
-      var found = entries.filter(function (x) {
-        if (kind.value && x.e.k !== kind.value) return false;
-        if (domain.value && x.e.dom !== domain.value) return false;
-        return terms.every(function (t) { return x.text.indexOf(t) !== -1; });
+      var found = [];
+      entries.forEach(function (x) {
+        if (kind.value && x.e.k !== kind.value) return;
+        if (domain.value && x.e.dom !== domain.value) return;
+        var s = terms.length ? score(x, terms) : 1;
+        if (s) found.push({ x: x, s: s });
       });
+      found.sort(function (a, b) { return b.s - a.s || (a.x.name < b.x.name ? -1 : a.x.name > b.x.name ? 1 : 0); });
       count.textContent = found.length + (found.length === 1 ? " match" : " matches") +
         (found.length > 50 ? " (first 50 shown)" : "");
-      found.slice(0, 50).forEach(function (x) {
+      found.slice(0, 50).forEach(function (f) {
+        var x = f.x;
         var li = document.createElement("li");
         var badge = document.createElement("span");
         badge.className = "kind";
