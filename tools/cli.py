@@ -211,12 +211,19 @@ def check(
     project: Annotated[
         str | None, typer.Option(help="Project billed for the queries (default: the stack's)")
     ] = None,
+    json_file: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write the results as JSON (for datamesh catalog)"),
+    ] = None,
 ) -> None:
     """Run the contracts' checks against a deployed stack's BigQuery tables."""
-    from tools.check.command import render_check, run_check
+    from tools.check.command import render_check, run_check, to_json
 
+    writable_file(json_file, "--json")
     results = run_check(registry, products_dir, project)
     _print(render_check(results, stack))
+    if json_file is not None:
+        json_file.write_text(to_json(results) + "\n")
     raise typer.Exit(1 if any(not r.passed for r in results) else 0)
 
 
@@ -276,12 +283,18 @@ def catalog(
         Path | None, typer.Option("--products-dir", help="Product specs (default: config)")
     ] = None,
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
+    checks: Annotated[
+        Path | None,
+        typer.Option(
+            "--checks", help="Results of `datamesh check --json` on the deployed stack (health)"
+        ),
+    ] = None,
 ) -> None:
-    """Build the static catalog site (overview, product pages, lineage, IoT dashboard)."""
+    """Build the static catalog site (overview, products, lineage, declared dashboards)."""
     from tools.catalog.command import render_catalog, run_catalog
 
     target = out_dir or Path("out/site") / stack
-    written = run_catalog(project_dir.resolve(), stack, local_dir, target, products_dir)
+    written = run_catalog(project_dir.resolve(), stack, local_dir, target, products_dir, checks)
     _print(render_catalog(written, target))
 
 

@@ -246,3 +246,25 @@ def test_database_that_is_not_a_run(local_run: Path, tmp_path: Path) -> None:
     assert code == 2, err
     assert "mesh.duckdb: (file): not a readable DuckDB database" in err
     assert not target.exists()  # nothing half-written
+
+
+def test_health_of_the_deployed_stack_is_shown_and_labelled(tmp_path: Path) -> None:
+    results = tmp_path / "checks.json"
+    results.write_text(
+        json.dumps(
+            [
+                {"product": "customers", "port": "customers", "check": "schema", "passed": True},
+                {"product": "customers", "port": "customers", "check": "fresh", "passed": False},
+            ]
+        )
+    )
+    out = tmp_path / "site"
+    code, _, err = _catalog("--stack", "crm-prod", "--checks", str(results), "--out", str(out))
+    assert code == 0, err
+    page = (out / "products" / "customers.html").read_text()
+    assert "1 of 2 checks passed; failed: customers: fresh" in page
+    assert "the deployed stack (datamesh check)" in page
+    results.write_text(json.dumps([{"product": "nope", "port": "x", "check": "c", "passed": True}]))
+    code, _, err = _catalog("--stack", "crm-prod", "--checks", str(results), "--out", str(out))
+    assert code == 2
+    assert "checks.json: [0].product: unknown product 'nope'" in err

@@ -8,12 +8,17 @@ from pathlib import Path
 from model.errors import COMMAND_LINE, SpecIssue
 from tools.catalog import site as site_pages
 from tools.catalog.context import Site
-from tools.catalog.run_data import CatalogProblem, read_run
+from tools.catalog.run_data import CatalogProblem, read_deployed_checks, read_run
 from tools.stack import load_stack
 
 
 def run_catalog(
-    project_dir: Path, stack: str, local: Path | None, out: Path, products_dir: Path | None
+    project_dir: Path,
+    stack: str,
+    local: Path | None,
+    out: Path,
+    products_dir: Path | None,
+    checks: Path | None = None,
 ) -> list[Path]:
     """Raises CatalogProblem, ConfigProblem or SpecError on bad input; nothing is written
     before every input has been checked."""
@@ -23,7 +28,8 @@ def run_catalog(
     mesh, settings = context.mesh, context.settings
     run = read_run(local, stack, mesh) if local is not None else None
     products = mesh.closure(settings.products)
-    site = Site(mesh, settings, stack, run, products)
+    deployed = read_deployed_checks(checks, mesh) if checks is not None else {}
+    site = Site(mesh, settings, stack, run, products, deployed)
     pages = site_pages.read_run_pages(site)
     _prepare(out)
     return site_pages.build(site, out, pages)

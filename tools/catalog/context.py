@@ -3,7 +3,7 @@ run, the products shown, and where each page lives."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -22,6 +22,8 @@ class Site:
     stack: str
     run: RunData | None
     products: list[str]  # the stack's products and the ones they read, in lineage order
+    # `datamesh check --json` of the deployed stack: (product, port) -> its checks
+    deployed: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     @cached_property
     def readers(self) -> dict[ColumnRef, set[ColumnRef]]:

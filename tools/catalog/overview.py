@@ -109,9 +109,7 @@ def search_index(site: Site) -> list[dict[str, str]]:
                 "d": spec.description[:160],
                 "u": site.url(pid),
                 "dom": dom,
-                "m": " ".join(
-                    [*spec.tags, owner, spec.classification.value, spec.alignment.value]
-                ),
+                "m": " ".join([*spec.tags, owner, spec.classification.value, spec.alignment.value]),
             }
         )
         for port in spec.output_ports:

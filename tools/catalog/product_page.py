@@ -202,19 +202,29 @@ def _transformation(site: Site, pid: str) -> dict[str, Any]:
     }
 
 
-def _health(site: Site, pid: str) -> dict[str, Any] | None:
-    """Checks and freshness of the product's ports, from the local run (labelled so)."""
-    if site.run is None:
-        return None
+def _health(site: Site, pid: str) -> list[dict[str, Any]]:
+    """The product's check results: of the deployed stack (`datamesh check`), and of the
+    local run, each labelled with where it comes from."""
     ports = [p.name for p in site.mesh[pid].spec.output_ports]
-    checks = [c for p in ports for c in site.run.checks.get((pid, p), [])]
-    failed = [f"{c.get('port')}: {c.get('check')}" for c in checks if not c.get("passed")]
-    return {
-        "source": f"local run of {site.run.report.get('clock')} (generated or fixture data)",
-        "passed": len(checks) - len(failed),
-        "total": len(checks),
-        "failed": failed,
-    }
+    sources = []
+    if site.deployed:
+        sources.append(("the deployed stack (datamesh check)", site.deployed))
+    if site.run is not None:
+        label = f"local run of {site.run.report.get('clock')}, generated or fixture data"
+        sources.append((label, site.run.checks))
+    out = []
+    for label, results in sources:
+        checks = [c for p in ports for c in results.get((pid, p), [])]
+        failed = [f"{c.get('port')}: {c.get('check')}" for c in checks if not c.get("passed")]
+        out.append(
+            {
+                "source": label,
+                "passed": len(checks) - len(failed),
+                "total": len(checks),
+                "failed": failed,
+            }
+        )
+    return out
 
 
 def product_page(

@@ -3,6 +3,7 @@ database, queried as a tenant for the dashboard. Every problem names the file an
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -128,3 +129,33 @@ def read_run(folder: Path, stack: str, mesh: Mesh) -> RunData:
         if isinstance(check, dict):
             checks[(str(check.get("product")), str(check.get("port")))].append(check)
     return RunData(folder, report, clock, dict(checks))
+
+
+def read_deployed_checks(path: Path, mesh: Mesh) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """`datamesh check --json` results of the deployed stack: (product, port) -> checks."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CatalogProblem(
+            SpecIssue(path, "", f"not a JSON file of check results: {exc}")
+        ) from None
+    if not isinstance(data, list):
+        raise CatalogProblem(SpecIssue(path, "", "must be the list `datamesh check --json` writes"))
+    out: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for i, item in enumerate(data):
+        if not (
+            isinstance(item, dict)
+            and isinstance(item.get("product"), str)
+            and isinstance(item.get("port"), str)
+            and isinstance(item.get("check"), str)
+            and isinstance(item.get("passed"), bool)
+        ):
+            raise CatalogProblem(
+                SpecIssue(path, f"[{i}]", "needs product, port, check (text) and passed (bool)")
+            )
+        if item["product"] not in mesh.products:
+            raise CatalogProblem(
+                SpecIssue(path, f"[{i}].product", f"unknown product {item['product']!r}")
+            )
+        out[(item["product"], item["port"])].append(item)
+    return dict(out)
