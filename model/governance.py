@@ -149,9 +149,17 @@ def _check_tenancy(
     scoped = sorted(
         (p, q) for p, q in own.upstream_ports() if _tenant_column_of(bundles, p, q) is not None
     )
+    out_port = bundle.spec.output_ports[index]
     if not scoped:
-        return []
-    problem = _tenancy_problem(bundle, bundle.spec.output_ports[index], own, bundles, scoped)
+        if out_port.tenant_column is None or out_port.stores_rows:
+            return []
+        problem: str | None = (
+            f"a {out_port.kind} filters no rows itself: its tenant column must carry the "
+            "tenant of a tenant-scoped port it reads (whose row access policies then apply); "
+            "to serve the tenants of the product's own sources, make the port a table"
+        )
+    else:
+        problem = _tenancy_problem(bundle, out_port, own, bundles, scoped)
     if problem is None:
         return []
     return [SpecIssue(bundle.path, f"output_ports[{index}].tenant_column", problem)]

@@ -51,7 +51,9 @@ ProductsDir = Annotated[
 ]
 
 
-def command(name: str | None = None) -> Callable[[Callable[P, None]], Callable[P, None]]:
+def command(
+    name: str | None = None, on: typer.Typer | None = None
+) -> Callable[[Callable[P, None]], Callable[P, None]]:
     """`app.command`, and what the user can mend (CommandFailed) printed as its problems
     with its exit code, no traceback."""
 
@@ -67,7 +69,7 @@ def command(name: str | None = None) -> Callable[[Callable[P, None]], Callable[P
                     err.print(line)
                 raise typer.Exit(exc.exit_code) from None
 
-        app.command(name)(run)
+        (on or app).command(name)(run)
         return run
 
     return register
@@ -296,6 +298,58 @@ def catalog(
     target = out_dir or Path("out/site") / stack
     written = run_catalog(project_dir.resolve(), stack, local_dir, target, products_dir, checks)
     _print(render_catalog(written, target))
+
+
+new_app = typer.Typer(help="Scaffold a new data product.", no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+@command("product", on=new_app)
+def new_product(
+    product_id: Annotated[str, typer.Argument(metavar="ID", help="The new product's id")],
+    domain: Annotated[str, typer.Option("--domain", help="Its domain")],
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--input",
+            help="An input port, KIND[:NAME] (pubsub, google-sheet, federated) or "
+            "product:<id>.<port>[:NAME]; repeat for more (default google-sheet:sheet)",
+        ),
+    ] = None,
+    transformation: Annotated[
+        str | None,
+        typer.Option(
+            "--transformation",
+            help="dataflow-flex-template, scheduled-query or views (default: what the "
+            "inputs call for)",
+        ),
+    ] = None,
+    outputs: Annotated[
+        list[str] | None,
+        typer.Option("--output", help="An output port, KIND[:NAME] (table, view); repeat"),
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Owning team (default: the domain)")
+    ] = None,
+    tenant_column: Annotated[
+        str | None,
+        typer.Option("--tenant-column", help="Its sources hold tenants' rows: their tenant column"),
+    ] = None,
+    stack: Annotated[
+        str | None, typer.Option("--stack", help="Add it to the stack's data-mesh:products")
+    ] = None,
+    products_dir: Annotated[
+        Path | None, typer.Option("--products-dir", help="Product specs (default: products)")
+    ] = None,
+    project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
+) -> None:
+    """Write a product that validates, plans, runs locally and passes its unit test."""
+    from tools.scaffold.command import NewOptions, render_new, run_new
+
+    options = NewOptions(
+        product_id, domain, inputs or [], transformation, outputs or [], owner, tenant_column, stack
+    )
+    _print(render_new(run_new(project_dir.resolve(), products_dir, options)))
 
 
 @command()

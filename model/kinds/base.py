@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, Protocol
 
 from pydantic import Field
 
@@ -160,6 +160,19 @@ class OutputKind(StrictModel):
     consumers: list[Email] = Field(
         default_factory=list, description="Groups allowed to read this port"
     )
+
+    @classmethod
+    def scaffold(cls, name: str, contract: str, tenant_column: str | None) -> dict[str, Any]:
+        """The port's entry in product.yaml, as `datamesh new` writes it."""
+        spec: dict[str, Any] = {
+            "name": name,
+            "kind": cls.model_fields["kind"].annotation.__args__[0],  # type: ignore[union-attr]
+            "physical_name": f"{name.replace('-', '_')}_v1",
+            "contract": contract,
+        }
+        if tenant_column and "tenant_column" in cls.model_fields:
+            spec["tenant_column"] = tenant_column
+        return {**spec, "consumers": []}
 
     def check_contract(self, out: SpecChecks, where: str, contract: Contract) -> None:
         """Rules between the port and its contract."""

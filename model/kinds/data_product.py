@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import ClassVar, Literal
 
 from model.kinds.base import InputKind, LocalRows, Upstream
+from model.kinds.scaffold import InputScaffold, NewProduct
 from model.spec_types import ProductId, Slug, Text
 
 
@@ -25,6 +26,18 @@ class DataProductInput(InputKind):
 
     def source(self) -> str:
         return f"{self.product}.{self.port}"
+
+    @classmethod
+    def scaffold(cls, name: str, new: NewProduct) -> InputScaffold:
+        up = new.upstream[name]
+        spec = {"name": name, "kind": "data-product", "product": up.product, "port": up.port}
+        return InputScaffold(
+            spec,
+            up.columns,
+            sql_ref=f"{{{{ {up.product}.{up.port} }}}}",
+            tenant_column=up.tenant_column,
+            classifications=up.classifications,
+        )
 
 
 def data_product_inputs(ports: Iterable[InputKind]) -> list[DataProductInput]:

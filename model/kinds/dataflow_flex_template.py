@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from importlib import metadata, resources
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
@@ -9,6 +11,13 @@ from pydantic import Field, StringConstraints
 from model.files import FileProblem, read_json_object
 from model.kinds.base import PipelineStep, SpecChecks, TransformationKind
 from model.kinds.pubsub import PubSubInput
+from model.kinds.scaffold import (
+    InputScaffold,
+    NewProduct,
+    Produced,
+    ScaffoldRefused,
+    TransformationScaffold,
+)
 from model.kinds.table import TableOutput
 from model.messages import rule
 from model.spec_types import Column, RelativePath, Slug
@@ -93,3 +102,99 @@ class DataflowFlexTemplate(TransformationKind):
                 f"{name!r} is not a parameter of the pipeline's metadata.json "
                 f"({', '.join(sorted(declared))}); environment options are the platform's",
             )
+
+    @classmethod
+    def scaffold(
+        cls, new: NewProduct, inputs: dict[str, InputScaffold], outputs: list[tuple[str, str]]
+    ) -> TransformationScaffold:
+        events = [n for n, s in inputs.items() if s.spec["kind"] == "pubsub"]
+        if len(events) != 1 or len(inputs) != 1:
+            raise ScaffoldRefused(
+                "--input",
+                "a new pipeline reads exactly one pubsub input port (--input pubsub:NAME)",
+            )
+        if len(outputs) != 1 or outputs[0][1] != "table":
+            raise ScaffoldRefused("--output", "a pipeline writes exactly one table output port")
+        (name,), ((out, _),) = events, outputs
+        source = inputs[name]
+        package = f"{new.id.replace('-', '_')}_pipeline"
+        spec = {
+            "kind": "dataflow-flex-template",
+            "pipeline": "pipeline",
+            "input_port": name,
+            "output_port": out,
+            "max_workers": 2,
+            "lineage": {c.name: [f"{name}.{c.name}"] for c in source.columns},
+        }
+        produced = Produced("table", source.columns, source.tenant_column, source.classifications)
+        return TransformationScaffold(
+            spec, {out: produced}, {out: name}, pipeline_files(new, name, out, package, source)
+        )
+
+
+def pipeline_files(
+    new: NewProduct, port: str, out: str, package: str, source: InputScaffold
+) -> dict[str, str]:
+    """A working pipeline package and its Flex Template files, from the templates beside
+    this module: it maps the event contract's fields to the output port's columns."""
+    columns = [(c.name, c.type, c.required) for c in source.columns]
+    values = {
+        "__PRODUCT__": new.id,
+        "__INPUT__": port,
+        "__OUTPUT__": out,
+        "__PACKAGE__": package,
+        "__COLUMNS__": repr(columns),
+        "__BEAM__": metadata.version("apache-beam") if _installed("apache-beam") else "2.75.0",
+    }
+    templates = resources.files("model.kinds") / "scaffolds" / "dataflow"
+    targets = {
+        "pipeline.py.tmpl": f"pipeline/{package}/pipeline.py",
+        "main.py.tmpl": "pipeline/main.py",
+        "setup.py.tmpl": "pipeline/setup.py",
+        "requirements.txt.tmpl": "pipeline/requirements.txt",
+        "Dockerfile.tmpl": "pipeline/Dockerfile",
+    }
+    files = {f"pipeline/{package}/__init__.py": ""}
+    for template, target in targets.items():
+        text = (templates / template).read_text()
+        for key, value in values.items():
+            text = text.replace(key, value)
+        files[target] = text
+    files["pipeline/metadata.json"] = json.dumps(_metadata(new.id, port, out), indent=2) + "\n"
+    return files
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _metadata(product: str, port: str, out: str) -> dict[str, object]:
+    table = "^[^:]+:[A-Za-z0-9_]+\\.[A-Za-z0-9_]+$"
+    return {
+        "name": product,
+        "description": f"Messages of input port {port} to rows of output port {out}",
+        "parameters": [
+            {
+                "name": "input_subscription",
+                "label": "Input subscription",
+                "helpText": f"Pub/Sub subscription of input port {port}",
+                "regexes": ["^projects/[^/]+/subscriptions/[^/]+$"],
+            },
+            {
+                "name": "output_table",
+                "label": "Output table",
+                "helpText": f"Output port {out}",
+                "regexes": [table],
+            },
+            {
+                "name": "dead_letter_table",
+                "label": "Dead-letter table",
+                "helpText": "Where rejected messages go",
+                "regexes": [table],
+            },
+        ],
+    }

@@ -11,6 +11,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
 from model.kinds.base import InputKind, LocalRows
+from model.kinds.scaffold import InputScaffold, NewProduct
 from model.messages import rule
 from model.spec_types import Slug, SourceColumn, Text
 
@@ -73,3 +74,25 @@ class FederatedInput(InputKind):
         if names and "*" not in names:
             return names
         return "columns: declare the columns the query returns (its select list names none)"
+
+    @classmethod
+    def scaffold(cls, name: str, new: NewProduct) -> InputScaffold:
+        columns = new.source_columns(name)
+        table = name.replace("-", "_")
+        spec = {
+            "name": name,
+            "kind": "federated",
+            "description": f"The {table} table of the team's database.",
+            "engine": "POSTGRES",
+            "instance": f"{new.project}:{new.region}:{new.id}-db",
+            "database": "app",
+            "query": f"SELECT {', '.join(c.name for c in columns)} FROM {table}",
+            "columns": [c.model_dump(exclude_defaults=True) for c in columns],
+        }
+        return InputScaffold(
+            spec,
+            columns,
+            fixture="csv",
+            sql_ref=f"{{{{ input.{name} }}}}",
+            tenant_column=new.tenant_column,
+        )

@@ -7,6 +7,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, StringConstraints
 
 from model.kinds.base import InputKind, LocalRows
+from model.kinds.scaffold import InputScaffold, NewProduct
 from model.messages import rule
 from model.spec_types import Slug, SourceColumn, Text
 
@@ -40,3 +41,23 @@ class GoogleSheetInput(InputKind):
 
     def source(self) -> str:
         return f"Google Sheet {self.sheet_url}"
+
+    @classmethod
+    def scaffold(cls, name: str, new: NewProduct) -> InputScaffold:
+        columns = new.source_columns(name)
+        spec = {
+            "name": name,
+            "kind": "google-sheet",
+            "description": f"The {name} sheet.",
+            "sheet_url": "https://docs.google.com/spreadsheets/d/REPLACE-WITH-THE-SHEET-ID",
+            "range": f"{name}!A1:{chr(ord('A') + len(columns) - 1)}",
+            "header_rows": 1,
+            "columns": [c.model_dump(exclude_defaults=True) for c in columns],
+        }
+        return InputScaffold(
+            spec,
+            columns,
+            fixture="csv",
+            sql_ref=f"{{{{ input.{name} }}}}",
+            tenant_column=new.tenant_column,
+        )

@@ -8,6 +8,7 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from model.kinds.base import InputKind, LocalRows
+from model.kinds.scaffold import InputScaffold, NewProduct
 from model.spec_types import RelativePath, Slug, Text
 
 
@@ -29,3 +30,20 @@ class PubSubInput(InputKind):
 
     def source(self) -> str:
         return f"Pub/Sub events, contract {Path(self.contract).name}"
+
+    @classmethod
+    def scaffold(cls, name: str, new: NewProduct) -> InputScaffold:
+        contract = f"contracts/{name}-events.odcs.yaml"
+        spec = {
+            "name": name,
+            "kind": "pubsub",
+            "description": f"Events of {name}.",
+            "contract": contract,
+        }
+        return InputScaffold(
+            spec,
+            new.source_columns(name),
+            fixture="jsonl",
+            event_contract=contract,
+            tenant_column=new.tenant_column,
+        )

@@ -8,6 +8,14 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from model.kinds.base import SpecChecks, SqlStep, TransformationKind
+from model.kinds.scaffold import (
+    InputScaffold,
+    NewProduct,
+    TransformationScaffold,
+    produced,
+    select_sql,
+    sql_sources,
+)
 from model.kinds.table import TableOutput
 from model.spec_types import RelativePath, Slug, StrictModel
 
@@ -57,3 +65,28 @@ class ScheduledQueries(TransformationKind):
         for name, count in Counter(q.name for q in self.queries).items():
             if count > 1:
                 out.add("transformation.queries", f"query name {name!r} is used {count} times")
+
+    @classmethod
+    def scaffold(
+        cls, new: NewProduct, inputs: dict[str, InputScaffold], outputs: list[tuple[str, str]]
+    ) -> TransformationScaffold:
+        sources = sql_sources("scheduled-query", "table", inputs, outputs)
+        files, queries = {}, []
+        for out, (name, source) in sources.items():
+            path = f"sql/{out.replace('-', '_')}.sql"
+            files[path] = select_sql(out, name, source)
+            queries.append(
+                {
+                    "name": out,
+                    "sql": path,
+                    "schedule": "every 1 hours",
+                    "destination_port": out,
+                    "write_disposition": "WRITE_TRUNCATE",
+                }
+            )
+        return TransformationScaffold(
+            {"kind": "scheduled-query", "queries": queries},
+            {out: produced("table", source) for out, (_, source) in sources.items()},
+            {out: name for out, (name, _) in sources.items()},
+            files,
+        )

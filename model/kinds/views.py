@@ -7,6 +7,15 @@ from typing import Literal
 from pydantic import Field
 
 from model.kinds.base import SpecChecks, SqlStep, TransformationKind
+from model.kinds.scaffold import (
+    InputScaffold,
+    NewProduct,
+    ScaffoldRefused,
+    TransformationScaffold,
+    produced,
+    select_sql,
+    sql_sources,
+)
 from model.kinds.view import ViewOutput
 from model.spec_types import RelativePath, Slug, StrictModel
 
@@ -62,6 +71,31 @@ class Views(TransformationKind):
                 out.add(field, f"view {start!r} reads itself")
             else:
                 out.add(field, "views form a cycle: " + " -> ".join([*path, path[0]]))
+
+    @classmethod
+    def scaffold(
+        cls, new: NewProduct, inputs: dict[str, InputScaffold], outputs: list[tuple[str, str]]
+    ) -> TransformationScaffold:
+        sources = sql_sources("views", "view", inputs, outputs)
+        for name, source in sources.values():
+            if source.tenant_column and source.spec["kind"] != "data-product":
+                raise ScaffoldRefused(
+                    "--tenant-column",
+                    f"a view filters no rows itself, so it cannot serve the tenants of input "
+                    f"port {name}: use --transformation scheduled-query (a table gets a row "
+                    "access policy per tenant)",
+                )
+        files, views = {}, []
+        for out, (name, source) in sources.items():
+            path = f"sql/{out.replace('-', '_')}.sql"
+            files[path] = select_sql(out, name, source)
+            views.append({"port": out, "sql": path})
+        return TransformationScaffold(
+            {"kind": "views", "views": views},
+            {out: produced("view", source) for out, (_, source) in sources.items()},
+            {out: name for out, (name, _) in sources.items()},
+            files,
+        )
 
 
 def _cycle_from(start: str, reads: dict[str, list[str]]) -> list[str] | None:

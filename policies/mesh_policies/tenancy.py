@@ -75,8 +75,16 @@ def _tenant_isolation(args: StackValidationArgs, report: ReportViolation) -> Non
     for port, r in t.ports:
         if port.get("crossTenant"):
             _cross_tenant_not_served(t, r, report)
-        elif not r.props.get("view"):  # a view is filtered by the policies of what it reads
+        elif not r.props.get("view"):
             _table_isolated(t, port, r, report)
+        elif port.get("tenantColumn") and not port.get("tenantScopedInputs"):
+            # a view is filtered only by the row access policies of the tables it reads
+            report(
+                f"{r.name}: a view serving tenants' rows (tenant column "
+                f"{port.get('tenantColumn')}) reads no tenant-scoped port: no row access "
+                "policy filters it, so every tenant would read every row.",
+                r.urn,
+            )
     for x in args.resources:
         if x.resource_type == ROW_ACCESS:
             _filter_exact(t, x, report)

@@ -106,3 +106,25 @@ def test_the_stack_index_is_built_once_per_evaluation(
     assert first.tables == second.tables
     index_class.of(list(stack))  # another evaluation's list: built anew
     assert len(built) == 2
+
+
+def test_a_tenant_view_reading_no_tenant_scoped_port_is_reported(pack: LoadedPack) -> None:
+    policy = _policy(pack, "tenant-isolation")
+    port = {"tenantColumn": "tenant_id", "tenants": [{"id": "acme", "group": "acme@example.com"}]}
+
+    def view(scoped: list[str]) -> list[Res]:
+        return [
+            Res(conv.VIEW_OUTPUT_PORT, "dp-out-v", {**port, "tenantScopedInputs": scoped}),
+            Res(
+                TABLE,
+                "dp-out-v-view",
+                {"project": "p", "datasetId": "d", "tableId": "v", "view": {"query": "SELECT 1"}},
+                parent="dp-out-v",
+                parents=(conv.DATA_PRODUCT, conv.VIEW_OUTPUT_PORT),
+            ),
+        ]
+
+    messages = run_policy(policy, view([]))
+    assert len(messages) == 1
+    assert "reads no tenant-scoped port" in messages[0]
+    assert run_policy(policy, view(["up.metrics"])) == []
