@@ -87,10 +87,11 @@ def test_consumer_product_with_views(runs: dict[str, ProgramRun]) -> None:
     _has(
         inv,
         {
-            "gcp:bigquery/table:Table": 2,  # two views, no tables
-            "gcp:bigquery/datasetAccess:DatasetAccess": 2 + 7,  # writers + view authorizations
+            "gcp:bigquery/table:Table": 3,  # three views, no tables
+            # writers + each view authorized on each upstream dataset it reads (4 + 3 + 4)
+            "gcp:bigquery/datasetAccess:DatasetAccess": 2 + 11,
             "gcp:bigquery/rowAccessPolicy:RowAccessPolicy": 4,  # its TRUE filter on 4 upstreams
-            "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": 2,
+            "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": 3,
             "gcp:dataplex/datascan:Datascan": 0,
             "gcp:bigquery/dataTransferConfig:DataTransferConfig": 0,
         },

@@ -72,7 +72,7 @@ def test_downstream_products_get_full_rows_upstream(runs: dict[str, ProgramRun])
     assert readers == {
         ("example-iot-prod", "metrics_v1"): analytics,
         ("example-iot-prod", "actions_v1"): analytics,
-        ("example-iot-prod", "devices_v1"): analytics,
+        ("example-iot-prod", "device_tenants_v1"): analytics,
         ("example-crm-prod", "customers_v1"): analytics,  # across stacks
     }
     telemetry = [
