@@ -153,6 +153,8 @@ def _check_tenancy(
     if not scoped:
         if out_port.tenant_column is None or out_port.stores_rows:
             return []
+        if _reads_tenant_scoped(bundle, out_port.name, bundles):
+            return []  # its lineage could not be traced: reported where it fails
         problem: str | None = (
             f"a {out_port.kind} filters no rows itself: its tenant column must carry the "
             "tenant of a tenant-scoped port it reads (whose row access policies then apply); "
@@ -163,6 +165,19 @@ def _check_tenancy(
     if problem is None:
         return []
     return [SpecIssue(bundle.path, f"output_ports[{index}].tenant_column", problem)]
+
+
+def _reads_tenant_scoped(
+    bundle: ProductBundle, port: str, bundles: Mapping[str, ProductBundle]
+) -> bool:
+    """Whether the SQL filling `port` names a tenant-scoped port (as written, whatever its
+    lineage says)."""
+    for step in bundle.spec.sql_steps():
+        sql = bundle.sql.get(step.sql)
+        if step.port == port and sql is not None:
+            if any(_tenant_column_of(bundles, r.product, r.port) for r in sql.refs):
+                return True
+    return False
 
 
 def _tenancy_problem(

@@ -246,3 +246,34 @@ def test_without_a_run_the_pages_say_so(browser, site_without_run: Path) -> None
     assert "Rows (local run)" not in driver.page_source
     assert console_errors(driver) == []
     screenshot(driver, "6-no-run-product")
+
+
+def test_no_page_scrolls_sideways_on_a_phone(browser, site: Path) -> None:  # type: ignore[no-untyped-def]
+    driver = browser
+    driver.set_window_size(390, 844)
+    try:
+        pages = [
+            "index.html",
+            "products/iot-analytics.html",
+            "products/iot-telemetry.html",
+            f"lineage/iot-analytics--{CO2}.html",
+            "dashboards/index.html",
+            "dashboards/iot-analytics--indoor-climate.html",
+        ]
+        for page in pages:
+            driver.get((site / page).as_uri())
+            _wait(driver, lambda d: d.execute_script("return document.readyState") == "complete")
+            if "dashboards/iot" in page:
+                _wait(
+                    driver,
+                    lambda d: d.execute_script(
+                        "return !!document.querySelector('#chart-0 .main-svg')"
+                    ),
+                )
+            wide = driver.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            assert wide <= 0, (page, wide)
+        screenshot(driver, "7-dashboard-phone")
+    finally:
+        driver.set_window_size(1280, 1000)

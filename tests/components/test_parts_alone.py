@@ -275,7 +275,7 @@ CASES: list[tuple[str, Callable[[], None], dict[str, int]]] = [
         _discovery,
         {
             "gcp:dataplex/dataProduct:DataProduct": 1,
-            "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": 3,  # one per view port of iot-analytics
+            "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": 3,  # one per view port
         },
     ),
     (

@@ -122,6 +122,10 @@ def _remove_v1(repo: Path) -> None:
             v for v in d["transformation"]["views"] if v["port"] != "co2-per-room-hourly"
         ]
         d["output_ports"] = [p for p in d["output_ports"] if p["name"] != "co2-per-room-hourly"]
+        for board in d.get("dashboards", []):  # the owner's dashboard moves to v2 too
+            for chart in board["charts"]:
+                if chart["port"] == "co2-per-room-hourly":
+                    chart["port"] = "co2-per-room-hourly-v2"
 
     edit_yaml(repo / A / "product.yaml", drop)
 

@@ -77,11 +77,11 @@ def _rename_unit(repo: Path) -> None:
     _lineage(lambda lineage: lineage.update(value_unit=lineage.pop("unit")))(repo)
 
 
-def _remove_devices_port(repo: Path) -> None:
+def _remove_port(repo: Path, port: str) -> None:
     def change(d: dict[str, Any]) -> None:
-        d["output_ports"].remove(_port(d, "devices"))
+        d["output_ports"].remove(_port(d, port))
         queries = d["transformation"]["queries"]
-        queries.remove(next(q for q in queries if q["destination_port"] == "devices"))
+        queries.remove(next(q for q in queries if q["destination_port"] == port))
 
     spec("products/iot-metadata", change)(repo)
 
@@ -428,14 +428,22 @@ def test_major_without_new_name(repo: Path, run_diff: Run) -> None:
 
 
 def test_removed_port_still_read(repo: Path, run_diff: Run) -> None:
-    _remove_devices_port(repo)
+    _remove_port(repo, "device-tenants")
     code, out, err, report = run_diff()
     assert code == 1, out + err
     problems = [p for p in report["problems"] if p["rule"] == "removed-while-read"]
     assert problems
-    assert "iot-analytics still reads it" in problems[0]["message"]
-    assert problems[0]["product"] == "iot-metadata"
-    assert problems[0]["port"] == "devices"
+    readers = {m for p in problems for m in ("iot-analytics", "iot-telemetry") if m in p["message"]}
+    assert readers == {"iot-analytics", "iot-telemetry"}
+    assert all("still reads it" in p["message"] for p in problems)
+    assert {(p["product"], p["port"]) for p in problems} == {("iot-metadata", "device-tenants")}
+
+
+def test_removed_port_no_one_reads_is_retired(repo: Path, run_diff: Run) -> None:
+    _remove_port(repo, "devices")  # its last reader moved to device-tenants
+    code, out, err, _ = run_diff()
+    assert code == 0, out + err
+    assert "port-retired: iot-metadata.devices" in out
 
 
 def test_port_renamed(repo: Path, run_diff: Run) -> None:
@@ -525,21 +533,12 @@ def test_partition_filter_required(repo: Path, run_diff: Run) -> None:
 
 def test_removed_port_rule_names_its_readers(repo: Path, run_diff: Run) -> None:
     """A port still read by a deployed product of another stack (its registry file)."""
-    deployed_reader(repo, "org/data-mesh/bi", "reports", ("iot-metadata", "device-tenants"))
-    base = commit(repo, "bi reads device-tenants")
-    text(f"{T}/product.yaml", "port: device-tenants", "port: devices")(repo)  # moves off
-    spec(
-        "products/iot-metadata",
-        lambda d: (
-            d["output_ports"].remove(_port(d, "device-tenants")),
-            d["transformation"]["queries"].pop(),
-        ),
-    )(repo)
-    code, _out, err, report = run_diff(base=base)
-    if code == 2:  # the pipeline may need device-tenants' columns: then it stays invalid
-        pytest.skip(err)
-    removed = next(c for c in report["changes"] if c["port"] == "device-tenants")
-    assert removed["rule"] == "port-removed"
+    deployed_reader(repo, "org/data-mesh/bi", "reports", ("iot-metadata", "devices"))
+    base = commit(repo, "bi reads devices")
+    _remove_port(repo, "devices")  # no product of this repository reads it
+    code, out, err, report = run_diff(base=base)
+    removed = next(c for c in report["changes"] if c["port"] == "devices")
+    assert removed["rule"] == "port-removed", out + err
     assert removed["readersElsewhere"] == ["org/data-mesh/bi: reports"]
     assert code == 1
 
