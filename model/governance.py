@@ -174,9 +174,12 @@ def _reads_tenant_scoped(
     lineage says)."""
     for step in bundle.spec.sql_steps():
         sql = bundle.sql.get(step.sql)
-        if step.port == port and sql is not None:
-            if any(_tenant_column_of(bundles, r.product, r.port) for r in sql.refs):
-                return True
+        if (
+            step.port == port
+            and sql is not None
+            and any(_tenant_column_of(bundles, r.product, r.port) for r in sql.refs)
+        ):
+            return True
     return False
 
 

@@ -92,6 +92,11 @@ class InputKind(StrictModel):
     def upstream(self) -> Upstream | None:
         return None
 
+    @classmethod
+    def setup_steps(cls, name: str, product: str, stack: str | None) -> list[str]:
+        """What a team does by hand for a new port of this kind (`datamesh new`)."""
+        return []
+
     def source(self) -> str:
         """Where the data comes from, in words (the catalog's input list)."""
         raise NotImplementedError

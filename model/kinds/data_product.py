@@ -37,6 +37,7 @@ class DataProductInput(InputKind):
             sql_ref=f"{{{{ {up.product}.{up.port} }}}}",
             tenant_column=up.tenant_column,
             classifications=up.classifications,
+            reads_product=True,
         )
 
 

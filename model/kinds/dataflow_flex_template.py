@@ -107,7 +107,7 @@ class DataflowFlexTemplate(TransformationKind):
     def scaffold(
         cls, new: NewProduct, inputs: dict[str, InputScaffold], outputs: list[tuple[str, str]]
     ) -> TransformationScaffold:
-        events = [n for n, s in inputs.items() if s.spec["kind"] == "pubsub"]
+        events = [n for n, s in inputs.items() if s.event_contract]
         if len(events) != 1 or len(inputs) != 1:
             raise ScaffoldRefused(
                 "--input",

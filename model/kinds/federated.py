@@ -61,6 +61,15 @@ class FederatedInput(InputKind):
     def declared_columns(self) -> list[SourceColumn]:
         return self.columns
 
+    @classmethod
+    def setup_steps(cls, name: str, product: str, stack: str | None) -> list[str]:
+        where = f" --stack {stack}" if stack else ""
+        return [
+            f"set the database of input port {name} and its credentials: pulumi config set "
+            f"--secret --path 'data-mesh:federatedCredentials.{product}/{name}.password' ... "
+            f"(and .username){where}"
+        ]
+
     def source(self) -> str:
         return f"Cloud SQL {self.engine.value} {self.instance}/{self.database}"
 

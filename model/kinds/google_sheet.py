@@ -39,6 +39,13 @@ class GoogleSheetInput(InputKind):
     def declared_columns(self) -> list[SourceColumn]:
         return self.columns
 
+    @classmethod
+    def setup_steps(cls, name: str, product: str, stack: str | None) -> list[str]:
+        return [
+            f"set sheet_url of input port {name} and share the sheet with the product's "
+            "service account (datamesh plan --stack ... names it)"
+        ]
+
     def source(self) -> str:
         return f"Google Sheet {self.sheet_url}"
 

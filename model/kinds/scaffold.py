@@ -67,6 +67,7 @@ class InputScaffold:
     event_contract: str = ""  # path of a contract its messages follow, to write
     tenant_column: str | None = None
     classifications: dict[str, str] = field(default_factory=dict)
+    reads_product: bool = False  # another product's port (its row policies apply)
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def sql_sources(
                 "--input",
                 f"{name}: {s.spec['kind']} ports are read by a pipeline, not SQL "
                 "(use --transformation dataflow-flex-template)",
-            )
+            )  # the only kind SQL cannot read: its rows are messages
     if not inputs:
         raise ScaffoldRefused("--input", f"a {kind} transformation reads at least one input port")
     names = list(inputs)

@@ -78,7 +78,7 @@ class Views(TransformationKind):
     ) -> TransformationScaffold:
         sources = sql_sources("views", "view", inputs, outputs)
         for name, source in sources.values():
-            if source.tenant_column and source.spec["kind"] != "data-product":
+            if source.tenant_column and not source.reads_product:
                 raise ScaffoldRefused(
                     "--tenant-column",
                     f"a view filters no rows itself, so it cannot serve the tenants of input "

@@ -81,8 +81,8 @@ BROKEN = [
         "view-column-does-not-exist",
         replace_in(
             "iot-analytics/sql/climate_daily.sql",
-            "  d.building,\n",
-            "  d.building_name AS building,\n",
+            "  p.building,\n",
+            "  p.building_name AS building,\n",
         ),
         "iot-analytics.climate-daily: runs: sql/climate_daily.sql:",
     ),

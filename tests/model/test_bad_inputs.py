@@ -207,7 +207,7 @@ CASES = [
         "sql",
         replace_in(
             ANALYTICS_SQL,
-            "LEFT JOIN {{ iot-metadata.devices }}",
+            "LEFT JOIN {{ customers.customers }}",
             "LEFT JOIN {{ iot-analytics.climate-daily }}",
         ),
         ANALYTICS,

@@ -360,8 +360,8 @@ CASES = [
         "view-port-without-sql",
         _yaml(ANALYTICS, lambda d: d["transformation"]["views"].pop()),
         ANALYTICS,
-        "output_ports[1]",
-        "view port 'climate-daily' is not produced",
+        "output_ports[2]",
+        "view port 'action-effects' is not produced",
     ),
     Case(
         "destination-not-a-table",

@@ -45,6 +45,7 @@ def test_every_product_has_contracts_and_sql_loaded() -> None:
     assert set(mesh["iot-analytics"].sql) == {
         "sql/co2_per_room_hourly.sql",
         "sql/climate_daily.sql",
+        "sql/action_effects.sql",
     }
 
 
@@ -53,13 +54,13 @@ def test_multi_tenant_ports_have_required_tenant_columns() -> None:
     tenant_ports = 0
     for bundle in mesh.ordered():
         for port in bundle.spec.output_ports:
-            column = getattr(port, "tenant_column", None)
+            column = port.tenant_column
             if column:
                 tenant_ports += 1
                 field = bundle.contracts[port.name].column(column)
                 assert field is not None
                 assert field.mode == "REQUIRED"
-    assert tenant_ports == 7
+    assert tenant_ports == 8
 
 
 def test_analytics_sql_has_no_project_or_dataset_names() -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from model import conventions as conv
 from model.errors import COMMAND_LINE, InputProblem, SpecIssue
-from model.kinds import INPUT_KINDS, OUTPUT_KINDS, TRANSFORMATION_KINDS, kind_name
+from model.kinds import INPUT_KINDS, OUTPUT_KINDS, TRANSFORMATION_KINDS, InputKind, kind_name
 from model.kinds.scaffold import Upstream
 from model.mesh import Mesh
 from model.product import RESERVED_PRODUCT_IDS
@@ -27,8 +27,17 @@ def refuse(option: str, message: str) -> ChoiceProblem:
     return ChoiceProblem(SpecIssue(COMMAND_LINE, option, message))
 
 
+def kind_class(kind: str) -> type[InputKind]:
+    return next(k for k in INPUT_KINDS if kind_name(k) == kind)
+
+
 def input_kinds() -> list[str]:
-    return [kind_name(k) for k in INPUT_KINDS if kind_name(k) != "data-product"]
+    """The kinds named on the command line; another product's port is `product:...`."""
+    return [kind_name(k) for k in INPUT_KINDS if k.local_rows != "upstream"]
+
+
+def product_kind() -> str:
+    return next(kind_name(k) for k in INPUT_KINDS if k.local_rows == "upstream")
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,7 @@ def input_choice(value: str, mesh: Mesh) -> PortChoice:
         if port not in ports:
             known = ", ".join(ports) or "none"
             raise refuse("--input", f"{product} has no table or view port {port!r} ({known})")
-        return PortChoice("data-product", slug(name or port, "--input"), (product, port))
+        return PortChoice(product_kind(), slug(name or port, "--input"), (product, port))
     kind, _, name = value.partition(":")
     if kind not in input_kinds():
         kinds = ", ".join([*input_kinds(), "product:<id>.<port>"])
@@ -84,8 +93,8 @@ def transformation_choice(value: str | None, inputs: list[PortChoice]) -> str:
     other products' ports, scheduled queries over sources."""
     kinds = [kind_name(k) for k in TRANSFORMATION_KINDS]
     if value is None:
-        if any(i.kind == "pubsub" for i in inputs):
-            return "dataflow-flex-template"
+        if any(kind_class(i.kind).local_rows == "events" for i in inputs):
+            return "dataflow-flex-template"  # messages are read by a pipeline
         return "views" if inputs and all(i.upstream for i in inputs) else "scheduled-query"
     if value not in kinds:
         raise refuse(

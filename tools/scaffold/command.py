@@ -169,7 +169,7 @@ def _product(
     transformation: dict[str, Any],
     outputs: list[dict[str, Any]],
 ) -> dict[str, Any]:
-    consumer = any(i["kind"] == "data-product" for i in inputs)
+    consumer = bool(new.upstream)
     return {
         "id": new.id,
         "name": new.id.replace("-", " ").capitalize(),
@@ -209,20 +209,11 @@ def _check(folder: Path, target: Path) -> None:
 def _next_steps(
     pid: str, inputs: list[choices.PortChoice], stack_name: str | None, stack: Stack | None
 ) -> list[str]:
-    steps = []
-    for i in inputs:
-        if i.kind == "google-sheet":
-            steps.append(
-                f"set sheet_url of input port {i.name} and share the sheet with the product's "
-                f"service account (datamesh plan --stack ... names it)"
-            )
-        if i.kind == "federated":
-            key = f"{pid}/{i.name}"
-            steps.append(
-                f"set the database of input port {i.name} and its credentials: pulumi config set "
-                f"--secret --path 'data-mesh:federatedCredentials.{key}.password' ... "
-                f"(and .username){' --stack ' + stack_name if stack_name else ''}"
-            )
+    steps = [
+        step
+        for i in inputs
+        for step in KINDS[i.kind].setup_steps(i.name, pid, stack_name)  # type: ignore[attr-defined]
+    ]
     run = f" --stack {stack_name}" if stack_name else " --stack <a stack that deploys it>"
     if stack is None:
         steps.append(f"add {pid} to data-mesh:products of the stacks that deploy it")
