@@ -193,8 +193,21 @@ def _check_contract(path: Path, text: str) -> tuple[Contract | None, list[SpecIs
     return contract, []
 
 
+# SLA properties whose value is an amount (the platform computes with it).
+NUMERIC_SLAS = frozenset({"freshness", "retention", "latency", "availability", "frequency"})
+
+
 def _header_issues(path: Path, model: OpenDataContractStandard) -> list[SpecIssue]:
     issues = []
+    for i, sla in enumerate(model.slaProperties or []):
+        if (sla.property or "").lower() not in NUMERIC_SLAS:
+            continue
+        try:
+            float(str(sla.value))
+        except ValueError:
+            issues.append(
+                SpecIssue(path, f"slaProperties[{i}].value", f"{sla.value!r} is not a number")
+            )
     if model.apiVersion not in SUPPORTED_API_VERSIONS:
         issues.append(
             SpecIssue(path, "apiVersion", f"must be one of {sorted(SUPPORTED_API_VERSIONS)}")

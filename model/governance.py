@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from model.bundle import ProductBundle
-from model.contract import Contract
+from model.contract import BigQueryField, Contract
 from model.errors import SpecIssue
 from model.kinds import OutputPort
 from model.lineage import INPUT, PORT, ColumnRef, PortLineage, upstream_columns
@@ -321,19 +321,34 @@ def _declared_sources_exist(
         for j, source in enumerate(sources):
             where = f"transformation.lineage.{column}[{j}]"
             port_name, _, path = source.partition(".")
-            head = path.split(".")[0]
             if bundle.spec.input_port(port_name) is None or not path:
                 issues.append(
                     SpecIssue(bundle.path, where, f"{source!r} is not `<input port>.<column>`")
                 )
-            elif head not in _input_column_names(bundle, bundles, port_name):
-                issues.append(SpecIssue(bundle.path, where, f"{port_name} has no column {head!r}"))
+                continue
+            missing = _missing_segment(_input_fields(bundle, bundles, port_name), path)
+            if missing is not None:
+                issues.append(
+                    SpecIssue(bundle.path, where, f"{port_name} has no column {missing!r}")
+                )
     return issues
 
 
-def _input_column_names(
+def _missing_segment(fields: tuple[BigQueryField, ...], path: str) -> str | None:
+    """The first segment of `column.field.field` that is not a (nested) column, or None."""
+    walked = []
+    for segment in path.split("."):
+        walked.append(segment)
+        field = next((f for f in fields if f.name == segment), None)
+        if field is None:
+            return ".".join(walked)
+        fields = field.fields
+    return None
+
+
+def _input_fields(
     bundle: ProductBundle, bundles: Mapping[str, ProductBundle], port_name: str
-) -> set[str]:
+) -> tuple[BigQueryField, ...]:
     """The columns a pipeline gets from an input port: its messages' (event contract) or,
     for another product's port, that port's contract's (none when that product is
     unknown). A pipeline is handed no other source."""
@@ -341,10 +356,10 @@ def _input_column_names(
     upstream = port.upstream() if port else None
     if upstream is None:
         event = bundle.event_contracts.get(port_name)
-        return {f.name for f in event.fields} if event else set()
+        return event.fields if event else ()
     other = bundles.get(upstream.product)
     contract = other.contracts.get(upstream.port) if other else None
-    return {f.name for f in contract.fields} if contract else set()
+    return contract.fields if contract else ()
 
 
 __all__ = ["INPUT", "PORT", "PortFacts", "check_governance", "port_facts", "rank"]

@@ -10,6 +10,14 @@ from __future__ import annotations
 
 import re
 
+# Project ids: 6-30 lowercase letters, digits or hyphens, starting with a letter.
+PROJECT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")
+PROJECT_RULE = "a project id: 6-30 lowercase letters, digits or hyphens, starting with a letter"
+
+# Table and view ids as the platform names them: letters, digits and `_` (BigQuery also
+# allows some Unicode, dashes and spaces, which no port of the mesh uses).
+TABLE_ID = re.compile(r"^[A-Za-z0-9_]{1,1024}$")
+
 # BigQuery dataset ids allow letters, digits and `_` up to 1024 characters.
 DATASET_ID = re.compile(r"^[a-z][a-z0-9_]{0,1023}$")
 

@@ -33,12 +33,7 @@ PRODUCTS_DIR = "products"  # where the product specs live unless the stack says 
 
 ProjectId = Annotated[
     str,
-    StringConstraints(
-        pattern=rule(
-            r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$",
-            "a project id: 6-30 lowercase letters, digits or hyphens, starting with a letter",
-        )
-    ),
+    StringConstraints(pattern=rule(ids.PROJECT_ID.pattern, ids.PROJECT_RULE)),
 ]
 Email = Annotated[str, StringConstraints(pattern=rule(ids.GROUP_EMAIL.pattern, ids.EMAIL_RULE))]
 ProductId = Annotated[str, StringConstraints(pattern=rule(conv.SLUG.pattern, conv.SLUG_RULE))]

@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, ParamSpec
@@ -18,6 +19,12 @@ from model.errors import COMMAND_LINE, CommandFailed, SpecIssue
 from tools.command_line import OptionProblem, one_of, required, usable_folder, writable_file
 from tools.generated import REPO, Generated, conventions_copy, is_fresh, product_schema, write
 from tools.graph import mermaid
+
+# google-api-core warns every run that a Python version will lose support one day: a
+# notice for this tool's maintainers, not for its users.
+warnings.filterwarnings(
+    "ignore", category=FutureWarning, module=r"google\.api_core\._python_version_support"
+)
 
 try:  # typer vendors click from 0.2x on; older releases depend on it
     from typer._click.exceptions import UsageError

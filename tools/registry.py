@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from model import identifiers as ids
 from model.conventions import REGISTRY_OUTPUT
 from model.errors import InputProblem, SpecIssue
 from model.files import read_json_object
+from model.mesh import Mesh
 
 
 class RegistryProblem(InputProblem):
@@ -56,3 +58,25 @@ def read_registry(path: Path, root: Path | None = None) -> dict[str, Any]:
         raise RegistryProblem(issue)
     registry: dict[str, Any] = outputs[REGISTRY_OUTPUT]
     return registry
+
+
+def registry_ids_problem(path: Path, registry: Mapping[str, Any], mesh: Mesh) -> SpecIssue | None:
+    """Before a registry's values reach a query: every product and port it names is one
+    of the mesh, and project, dataset and table ids follow Google's id rules."""
+    for product, entry in registry.items():
+        where = f"{REGISTRY_OUTPUT}.{product}"
+        if product not in mesh.products:
+            return SpecIssue(path, where, f"unknown product {product!r}: not in the mesh")
+        for port, value in (entry.get("outputPorts") or {}).items():
+            at = f"{where}.outputPorts.{port}"
+            spec = mesh[product].spec.output_port(port)
+            if spec is None:
+                return SpecIssue(path, at, f"{product} has no output port {port!r}")
+            for key, rule, text in (
+                ("project", ids.PROJECT_ID, ids.PROJECT_RULE),
+                ("datasetId", ids.DATASET_ID, "a dataset id: letters, digits and underscores"),
+                ("resourceId", ids.TABLE_ID if spec.serves_rows else ids.TOPIC_ID, "a table id"),
+            ):
+                if not rule.match(str(value.get(key))):
+                    return SpecIssue(path, f"{at}.{key}", f"{value.get(key)!r} is not {text}")
+    return None

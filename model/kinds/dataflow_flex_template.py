@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from importlib import metadata, resources
 from typing import Annotated, Literal
 
@@ -89,19 +90,26 @@ class DataflowFlexTemplate(TransformationKind):
         metadata = out.folder / self.pipeline / "metadata.json"
         try:
             declared = {
-                str(p.get("name"))
+                str(p.get("name")): [str(r) for r in p.get("regexes") or []]
                 for p in read_json_object(metadata, root=out.folder).get("parameters") or []
                 if isinstance(p, dict)
             }
         except FileProblem as problem:
             out.issues.append(problem.issue)
             return
-        for name in sorted(set(self.parameters) - declared):
-            out.add(
-                f"transformation.parameters.{name}",
-                f"{name!r} is not a parameter of the pipeline's metadata.json "
-                f"({', '.join(sorted(declared))}); environment options are the platform's",
-            )
+        for name, value in sorted(self.parameters.items()):
+            if name not in declared:
+                out.add(
+                    f"transformation.parameters.{name}",
+                    f"{name!r} is not a parameter of the pipeline's metadata.json "
+                    f"({', '.join(sorted(declared))}); environment options are the platform's",
+                )
+            elif not _fits(value, declared[name]):
+                out.add(
+                    f"transformation.parameters.{name}",
+                    f"{value!r} does not match the pattern metadata.json declares for it "
+                    f"({' or '.join(declared[name])})",
+                )
 
     @classmethod
     def scaffold(
@@ -198,3 +206,17 @@ def _metadata(product: str, port: str, out: str) -> dict[str, object]:
             },
         ],
     }
+
+
+def _fits(value: str, patterns: list[str]) -> bool:
+    """A value Dataflow would accept for a parameter: matching one of its regexes whole
+    (a pattern Python cannot read accepts nothing)."""
+    if not patterns:
+        return True
+    for pattern in patterns:
+        try:
+            if re.fullmatch(pattern, value):
+                return True
+        except re.error:
+            continue
+    return False

@@ -25,7 +25,7 @@ class GoogleSheetInput(InputKind):
         str,
         StringConstraints(
             pattern=rule(
-                r"^https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]+",
+                r"^https://docs\.google\.com/spreadsheets/d/[A-Za-z0-9_-]+(/[A-Za-z0-9_=&?#./-]*)?$",
                 "a Google Sheets address, https://docs.google.com/spreadsheets/d/<id>",
             )
         ),

@@ -120,3 +120,54 @@ def test_schema_against_the_deployed_table(registry_file: Path) -> None:
     changed = run_checks([], "p", lambda project: _FakeClient({"schema": deployed}), tables)
     assert not changed[0].passed
     assert f"{deployed[1].name}: contract" in changed[0].detail
+
+
+@pytest.mark.parametrize(
+    ("edit", "key", "message"),
+    [
+        (
+            lambda r: r["iot-telemetry"]["outputPorts"]["metrics"].update(
+                datasetId="iot` WHERE TRUE; DROP TABLE x; --"
+            ),
+            "meshRegistry.iot-telemetry.outputPorts.metrics.datasetId",
+            "is not a dataset id",
+        ),
+        (
+            lambda r: r["iot-telemetry"]["outputPorts"]["metrics"].update(project="Not A Project"),
+            "meshRegistry.iot-telemetry.outputPorts.metrics.project",
+            "is not a project id",
+        ),
+        (
+            lambda r: r["iot-telemetry"]["outputPorts"].update(
+                nope=r["iot-telemetry"]["outputPorts"]["metrics"]
+            ),
+            "meshRegistry.iot-telemetry.outputPorts.nope",
+            "iot-telemetry has no output port 'nope'",
+        ),
+        (
+            lambda r: r.update(stranger=r["iot-telemetry"]),
+            "meshRegistry.stranger",
+            "unknown product 'stranger'",
+        ),
+    ],
+)
+def test_registry_values_are_identifiers_before_any_query(
+    registry_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: Any,
+    key: str,
+    message: str,
+) -> None:
+    """Exit 2 naming the key, with no credentials configured (none is asked for)."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "no-gcloud"))
+    outputs = json.loads(registry_file.read_text())
+    edit(outputs["meshRegistry"])
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(outputs))
+    result = CliRunner().invoke(app, ["check", "--stack", "iot-prod", "--registry", str(bad)])
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert f"bad.json: {key}: " in result.stderr
+    assert message in result.stderr
+    assert "credentials" not in result.stderr

@@ -53,6 +53,60 @@ def _copy_product(src: str, dst: str) -> Callable[[Path], None]:
 
 
 CASES = [
+    # Values checked to their end before they reach a page, a query or Dataflow.
+    Case(
+        "lineage-entry-free-text-after-the-column",
+        _yaml(
+            TELEMETRY,
+            set_in("transformation", "lineage", "metric", value=["device-events.metrics.<b>x</b>"]),
+        ),
+        TELEMETRY,
+        "transformation.lineage.metric[0]",
+        "device-events has no column 'metrics.<b>x</b>'",
+    ),
+    Case(
+        "sheet-url-with-markup-after-the-id",
+        replace_in(
+            METADATA,
+            "sheet_url: https://docs.google.com/spreadsheets/d/1ExampleIotMetadataSheetId0000000000000",
+            "sheet_url: 'https://docs.google.com/spreadsheets/d/1Example\"><script>x</script>'",
+        ),
+        METADATA,
+        "input_ports[0].sheet_url",
+        "a Google Sheets address",
+    ),
+    Case(
+        "template-parameter-outside-its-pattern",
+        _yaml(
+            TELEMETRY, set_in("transformation", "parameters", "tenant_refresh_minutes", value="0")
+        ),
+        TELEMETRY,
+        "transformation.parameters.tenant_refresh_minutes",
+        "does not match the pattern metadata.json declares",
+    ),
+    Case(
+        "freshness-value-not-a-number",
+        replace_in("iot-telemetry/contracts/metrics.odcs.yaml", "value: 15\n", "value: soon\n"),
+        "iot-telemetry/contracts/metrics.odcs.yaml",
+        "slaProperties[0].value",
+        "'soon' is not a number",
+    ),
+    Case(
+        "retention-value-not-a-number",
+        replace_in("iot-telemetry/contracts/metrics.odcs.yaml", "value: 400\n", "value: forever\n"),
+        "iot-telemetry/contracts/metrics.odcs.yaml",
+        "slaProperties[1].value",
+        "'forever' is not a number",
+    ),
+    Case(
+        "freshness-without-element",
+        replace_in(
+            "iot-telemetry/contracts/metrics.odcs.yaml", "    element: metrics.event_ts\n", ""
+        ),
+        "iot-telemetry/contracts/metrics.odcs.yaml",
+        "slaProperties[0].element",
+        "a freshness SLA needs `element`",
+    ),
     Case(
         "malformed-yaml",
         _write(

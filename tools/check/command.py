@@ -18,7 +18,7 @@ from typing import Any
 from model import Mesh, load_mesh
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
-from tools.registry import read_registry
+from tools.registry import RegistryProblem, read_registry, registry_ids_problem
 from tools.warehouse.checks import CheckResult
 
 
@@ -159,6 +159,9 @@ def run_check(
     """Every check of the deployed ports the registry file lists."""
     mesh = load_mesh(products_dir)
     entries = read_registry(registry)
+    problem = registry_ids_problem(registry, entries, mesh)
+    if problem is not None:
+        raise RegistryProblem(problem)
     billing = project or next(
         (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
     )
