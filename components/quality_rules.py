@@ -12,7 +12,7 @@ from typing import Any
 
 from model.contract import Contract
 from model.product import OutputPort
-from model.quality import Check
+from model.quality import Check, scan_filter
 
 
 def dataplex_rule(check: Check) -> dict[str, Any]:
@@ -41,16 +41,20 @@ def dataplex_rule(check: Check) -> dict[str, Any]:
     return rule
 
 
+# A scan that sees no row proves nothing: it fails (no rows in the window, or rows hidden
+# from the scanning identity by a row access policy or a policy tag it cannot read).
+SEES_ROWS = {
+    "name": "sees-rows",
+    "dimension": "VOLUME",
+    "description": "The scan sees rows: every other rule holds trivially on none",
+    "table_condition_expectation": {"sql_expression": "COUNT(*) > 0"},
+}
+
+
 def quality_rules(contract: Contract) -> list[dict[str, Any]]:
-    return [dataplex_rule(check) for check in contract.checks]
+    return [dict(SEES_ROWS), *(dataplex_rule(check) for check in contract.checks)]
 
 
 def row_filter(port: OutputPort, contract: Contract) -> str | None:
-    """Scan only recent partitions of tables that require a partition filter."""
-    field = port.required_filter_column()
-    if field is None:
-        return None
-    column = contract.column(field)
-    if column is not None and column.type == "DATE":
-        return f"{field} >= DATE_SUB(CURRENT_DATE(), INTERVAL 2 DAY)"
-    return f"{field} >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 2 DAY)"
+    """Scan only the window every check of the port reads (model/quality.py)."""
+    return scan_filter(port.required_filter_column(), contract)

@@ -19,6 +19,7 @@ from model.files import FileProblem, read_text
 from model.governance import check_governance
 from model.lineage import PortLineage, mesh_lineage
 from model.messages import describe
+from model.partition_filters import check_partition_filters
 from model.product import (
     RESERVED_PRODUCT_IDS,
     UNION_TAGS,
@@ -113,6 +114,7 @@ def load_mesh(products_dir: Path) -> Mesh:
         raise SpecError(cycle_issues)
     mesh = Mesh(products_dir, by_id, order, tuple(sorted(edges)))
     governance = check_governance(mesh.products, mesh.lineage)
+    governance += check_partition_filters(mesh.products)
     if governance:
         raise SpecError(governance)
     return mesh

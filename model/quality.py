@@ -67,14 +67,35 @@ class Check:
     native: Mapping[str, Any] | None = None  # an exact Dataplex rule body, when one exists
     scalar: bool = False  # measure is a scalar subquery (sql rules), not an aggregate
 
-    def holds_sql(self, table: str = TABLE) -> str:
-        """A query returning one row with `passed` (bool) and `value` for `table`."""
+    def holds_sql(self, table: str = TABLE, where: str | None = None) -> str:
+        """A query returning one row with `passed` (bool), `value`, and `examined` (the
+        rows the check read: none proves nothing) for `table`, or for its rows `where`
+        holds (a table that requires a partition filter)."""
+        if where is not None:
+            table = f"(SELECT * FROM {table} WHERE {where})"
         measure = self.measure.replace(TABLE, table)
-        source = "" if self.scalar else f" FROM {table}"
+        if self.scalar:
+            examined, source = f"(SELECT COUNT(*) FROM {table})", ""
+        else:
+            examined, source = "COUNT(*)", f" FROM {table}"
         return (
             f"SELECT COALESCE(({measure}) {self.condition}, FALSE) AS passed, "
-            f"({measure}) AS value{source}"
+            f"({measure}) AS value, {examined} AS examined{source}"
         )
+
+
+SCAN_WINDOW_DAYS = 2  # what a check of a partition-filtered table reads
+
+
+def scan_filter(column: str | None, contract: Any) -> str | None:
+    """The filter every check of a table that requires a partition filter carries, on its
+    partition column: the last SCAN_WINDOW_DAYS days (the Dataplex scan's row filter)."""
+    if column is None:
+        return None
+    field = contract.column(column)
+    if field is not None and field.type == "DATE":
+        return f"{column} >= DATE_SUB(CURRENT_DATE(), INTERVAL {SCAN_WINDOW_DAYS} DAY)"
+    return f"{column} >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL {SCAN_WINDOW_DAYS} DAY)"
 
 
 def _q(name: str) -> str:

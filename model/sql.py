@@ -55,6 +55,17 @@ class SqlFile:
         """Replace every placeholder with what `resolve` returns for it."""
         return PLACEHOLDER.sub(lambda m: resolve(PortRef(m.group(1), m.group(2))), self.text)
 
+    def tree(self) -> exp.Expr:
+        """The query parsed with its placeholders as sentinel tables (cached; copy it
+        before changing it)."""
+        return parse_probe(self.render(_sentinel))[0]
+
+    def ref_of(self, table: exp.Table) -> PortRef | None:
+        """The placeholder a sentinel table of `tree()` stands for."""
+        if table.db != SENTINEL_DB:
+            return None
+        return next((r for r in self.refs if sentinel_table(r.product, r.port) == table.name), None)
+
 
 def sentinel_table(product: str, port: str) -> str:
     """The table name a placeholder stands for while a query is parsed or traced."""

@@ -108,6 +108,30 @@ CASES = [
         "a freshness SLA needs `element`",
     ),
     Case(
+        "partitioned-port-read-without-its-filter",
+        replace_in(
+            "iot-analytics/sql/climate_daily.sql",
+            "WHERE m.event_ts >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 400 DAY)\n",
+            "WHERE m.metric IS NOT NULL\n",
+        ),
+        "iot-analytics/sql/climate_daily.sql",
+        "transformation.views[1].sql",
+        "reads {{ iot-telemetry.metrics }} without a filter on event_ts",
+    ),
+    Case(
+        "partition-filter-only-in-a-join-condition",
+        replace_in(
+            "iot-analytics/sql/action_effects.sql",
+            "  WHERE event_ts >= TIMESTAMP_SUB(CURRENT_TIMESTAMP(), INTERVAL 91 DAY)\n"
+            "    AND metric = 'co2'",
+            "  WHERE metric = 'co2'\n"
+            "    AND event_ts >= (SELECT MIN(taken_at) FROM {{ iot-actions-taken.actions }})",
+        ),
+        "iot-analytics/sql/action_effects.sql",
+        "transformation.views[2].sql",
+        "without a filter on event_ts",
+    ),
+    Case(
         "malformed-yaml",
         _write(
             TELEMETRY, "# yaml-language-server: $schema=../product.schema.json\nid: [unclosed\n"

@@ -18,8 +18,9 @@ from typing import Any
 from model import Mesh, load_mesh
 from model.contract import BigQueryField
 from model.errors import InputProblem, SpecIssue
+from model.quality import scan_filter
 from tools.registry import RegistryProblem, read_registry, registry_ids_problem
-from tools.warehouse.checks import CheckResult
+from tools.warehouse.checks import NOTHING_SEEN, CheckResult, check_result
 
 
 class CheckProblem(InputProblem):
@@ -48,9 +49,13 @@ def port_queries(mesh: Mesh, registry: dict[str, Any]) -> list[PortQuery]:
             if spec is None or not spec.serves_rows:
                 continue
             table = f"`{port['project']}.{port['datasetId']}.{port['resourceId']}`"
-            for check in bundle.contracts[name].checks:
+            contract = bundle.contracts[name]
+            where = scan_filter(spec.required_filter_column(), contract)
+            for check in contract.checks:
                 out.append(
-                    PortQuery(product, name, check.name, check.description, check.holds_sql(table))
+                    PortQuery(
+                        product, name, check.name, check.description, check.holds_sql(table, where)
+                    )
                 )
     return out
 
@@ -83,6 +88,8 @@ class PortTable:
     port: str
     table: str  # project.dataset.table
     fields: tuple[BigQueryField, ...]  # the contract's columns
+    view: bool = False  # BigQuery reports every column of a view NULLABLE
+    window: str | None = None  # the filter a query of it needs (a required partition filter)
 
 
 def port_tables(mesh: Mesh, registry: dict[str, Any]) -> list[PortTable]:
@@ -95,7 +102,11 @@ def port_tables(mesh: Mesh, registry: dict[str, Any]) -> list[PortTable]:
             spec = bundle.spec.output_port(name)
             if spec is not None and spec.serves_rows:
                 table = f"{port['project']}.{port['datasetId']}.{port['resourceId']}"
-                out.append(PortTable(product, name, table, bundle.contracts[name].fields))
+                contract = bundle.contracts[name]
+                window = scan_filter(spec.required_filter_column(), contract)
+                out.append(
+                    PortTable(product, name, table, contract.fields, not spec.stores_rows, window)
+                )
     return out
 
 
@@ -103,11 +114,16 @@ _LEGACY = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL", "STRUCT": 
 
 
 def schema_result(port: PortTable, deployed: Any) -> CheckResult:
-    """The deployed table's columns, types and modes against the contract."""
-    have = {
-        f.name: (_LEGACY.get(f.field_type, f.field_type), f.mode or "NULLABLE") for f in deployed
-    }
-    want = {f.name: (f.type, f.mode) for f in port.fields}
+    """The deployed table's columns, types and modes against the contract. A view's
+    columns are all NULLABLE to BigQuery: its REQUIRED columns are proven by the not-null
+    checks instead, and only REPEATED is compared."""
+
+    def mode(m: str | None) -> str:
+        m = m or "NULLABLE"
+        return "NULLABLE" if port.view and m == "REQUIRED" else m
+
+    have = {f.name: (_LEGACY.get(f.field_type, f.field_type), mode(f.mode)) for f in deployed}
+    want = {f.name: (f.type, mode(f.mode)) for f in port.fields}
     problems = [f"missing {c}" for c in sorted(set(want) - set(have))]
     problems += [f"not in the contract {c}" for c in sorted(set(have) - set(want))]
     problems += [
@@ -116,6 +132,26 @@ def schema_result(port: PortTable, deployed: Any) -> CheckResult:
         if want[c] != have[c]
     ]
     return CheckResult(port.product, port.port, "schema", not problems, "; ".join(problems))
+
+
+def visible_rows(port: PortTable, deployed: Any, client: Any) -> CheckResult:
+    """The rows the checking identity sees against the rows the table holds (its metadata):
+    a row access policy that names no policy for it hides them, and every check would
+    pass on nothing."""
+    where = f" WHERE {port.window}" if port.window else ""
+    (count,) = client.query(f"SELECT COUNT(*) FROM `{port.table}`{where}").result()
+    seen = int(count[0])
+    held = getattr(deployed, "num_rows", None)
+    name = "rows visible to the checks"
+    if held and not seen:
+        detail = f"sees 0 of the table's {held} rows: a row access policy or the window hides them"
+        return CheckResult(port.product, port.port, name, False, detail, [], seen)
+    if held and not port.window and seen < held:
+        detail = f"sees {seen} of the table's {held} rows: the checks would miss the others"
+        return CheckResult(port.product, port.port, name, False, detail, [], seen)
+    if not seen:
+        return CheckResult(port.product, port.port, name, False, NOTHING_SEEN, [], 0)
+    return CheckResult(port.product, port.port, name, True, f"{seen} rows{where}", [], seen)
 
 
 def run_checks(
@@ -128,7 +164,9 @@ def run_checks(
     results: list[CheckResult] = []
     for port in tables or []:
         try:
-            results.append(schema_result(port, client.get_table(port.table).schema))
+            deployed = client.get_table(port.table)
+            results.append(schema_result(port, deployed.schema))
+            results.append(visible_rows(port, deployed, client))
         except Exception as exc:  # a missing table is the check's answer
             results.append(CheckResult(port.product, port.port, "schema", False, str(exc)[:300]))
     for q in queries:
@@ -137,11 +175,8 @@ def run_checks(
         except Exception as exc:  # the API's error is the check's answer
             results.append(CheckResult(q.product, q.port, q.check, False, str(exc)[:300]))
             continue
-        first = rows[0] if rows else None
-        passed = bool(first and first[0])
-        value = first[1] if first else None
         results.append(
-            CheckResult(q.product, q.port, q.check, passed, f"{q.description}: value {value}")
+            check_result(q.product, q.port, q.check, q.description, rows[0] if rows else None)
         )
     return results
 

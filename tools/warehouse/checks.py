@@ -20,6 +20,7 @@ from model import ProductBundle
 from model import conventions as conv
 from model.contract import BigQueryField, Contract
 from model.kinds import OutputPort
+from model.quality import scan_filter
 from tools.warehouse.engine import ProductRun, Warehouse, duck_type, relation
 
 NO_POLICY = "(no policy)"  # a principal named in no row access policy
@@ -33,9 +34,23 @@ class CheckResult:
     passed: bool
     detail: str = ""
     samples: list[Any] = field(default_factory=list)
+    examined: int | None = None  # rows the check read (None: it reads no rows)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+
+NOTHING_SEEN = "examined no rows: nothing is proven on rows the check cannot see"
+
+
+def check_result(pid: str, port: str, name: str, description: str, row: Any) -> CheckResult:
+    """A check's row (passed, value, examined) as its result: no row examined fails."""
+    examined = int(row[2]) if row and row[2] is not None else 0
+    if examined == 0:
+        return CheckResult(pid, port, name, False, f"{description}: {NOTHING_SEEN}", [], 0)
+    passed = bool(row and row[0])
+    value = row[1] if row else None
+    return CheckResult(pid, port, name, passed, f"{description}: value {value}", [], examined)
 
 
 @dataclass(frozen=True)
@@ -120,10 +135,24 @@ def contract_checks(
                 bundle.id, port.name, "has rows", rows > 0, _EMPTY if rows == 0 else f"{rows} rows"
             )
         )
-        if rows > 0:  # every rule holds on no rows: none of them is proven
-            out += _rule_checks(
-                w, bundle.id, port.name, f"`{dataset}.{port.physical_name}`", contract
+        if rows == 0:  # every rule holds on no rows: none of them is proven
+            continue
+        table = f"`{dataset}.{port.physical_name}`"
+        where = scan_filter(port.required_filter_column(), contract)
+        if where is not None:  # the window every check reads, as BigQuery requires
+            seen = w.count(relation(dataset, port.physical_name), w.to_duckdb(where, "scan filter"))
+            out.append(
+                CheckResult(
+                    bundle.id,
+                    port.name,
+                    "rows in the checks' window",
+                    seen > 0,
+                    f"{seen} of {rows} rows where {where}",
+                )
             )
+            if seen == 0:
+                continue
+        out += _rule_checks(w, bundle.id, port.name, table, contract, where)
     return out
 
 
@@ -156,26 +185,19 @@ def _schema_check(
 
 
 def _rule_checks(
-    w: Warehouse, pid: str, port: str, table: str, contract: Contract
+    w: Warehouse, pid: str, port: str, table: str, contract: Contract, where: str | None
 ) -> list[CheckResult]:
-    """Every compiled rule of the contract (REQUIRED columns are its `not-null` checks)."""
+    """Every compiled rule of the contract (REQUIRED columns are its `not-null` checks),
+    on the rows `where` keeps (the partition filter the table requires)."""
     out: list[CheckResult] = []
     for check in contract.checks:
-        sql = w.to_duckdb(check.holds_sql(table), str(contract.path))
+        sql = w.to_duckdb(check.holds_sql(table, where), str(contract.path))
         try:
             row = w.con.execute(sql).fetchone()
         except Exception as exc:  # a check the data cannot answer is a failed check
             out.append(CheckResult(pid, port, check.name, False, str(exc)[:300]))
             continue
-        out.append(
-            CheckResult(
-                pid,
-                port,
-                check.name,
-                bool(row and row[0]),
-                f"{check.description}: value {row[1] if row else None}",
-            )
-        )
+        out.append(check_result(pid, port, check.name, check.description, row))
     return out
 
 
