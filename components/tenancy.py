@@ -29,6 +29,7 @@ def row_access_policies(
     column: str,
     identity: pulumi.Input[str],
     tenants: Sequence[Tenant],
+    scanner: pulumi.Input[str] | None = None,
 ) -> list[gcp.bigquery.RowAccessPolicy]:
     policies = [
         gcp.bigquery.RowAccessPolicy(
@@ -42,6 +43,19 @@ def row_access_policies(
             opts=child(parent),
         )
     ]
+    if scanner is not None:  # the quality scans must see every row, or they prove nothing
+        policies.append(
+            gcp.bigquery.RowAccessPolicy(
+                f"{name}-rls-quality-scanner",
+                project=project,
+                dataset_id=table.dataset_id,
+                table_id=table.table_id,
+                policy_id=conv.SCANNER_POLICY,
+                filter_predicate="TRUE",
+                grantees=[scanner],
+                opts=child(parent),
+            )
+        )
     for tenant in tenants:
         policies.append(
             gcp.bigquery.RowAccessPolicy(

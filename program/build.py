@@ -11,7 +11,9 @@ import pulumi
 
 from components.data_product import DataProduct, DataProductArgs
 from components.references import PortReference, registry_port
+from components.scanner import QualityScanner, QualityScannerArgs
 from model import Mesh
+from model import conventions as conv
 from model.conventions import REGISTRY_OUTPUT
 from model.governance import port_facts
 from model.stack_settings import StackSettings
@@ -73,4 +75,33 @@ def build_mesh(
                 },
             ),
         )
+    tags = scanned_tags(mesh, settings)
+    if tags:
+        QualityScanner(
+            "quality-scanner",
+            QualityScannerArgs(
+                pulumi.Output.concat(
+                    "serviceAccount:service-",
+                    project_number,
+                    f"@{conv.DATAPLEX_AGENT}.iam.gserviceaccount.com",
+                ),
+                tags,
+            ),
+        )
     return {pid: product.registry for pid, product in built.items()}
+
+
+def scanned_tags(mesh: Mesh, settings: StackSettings) -> dict[str, str]:
+    """classification -> policy tag, for every tag a column of a scanned table (a table
+    port the stack deploys) carries: by its contract, or by what it derives from."""
+    used: set[str] = set()
+    for pid in settings.products:
+        for port in mesh[pid].spec.output_ports:
+            if not port.stores_rows:
+                continue
+            facts = port_facts(mesh[pid], port.name, mesh.products, mesh.lineage)
+            used |= {
+                f.classification for f in mesh[pid].contracts[port.name].fields if f.classification
+            }
+            used |= set(facts.required_classifications.values())
+    return {c: tag for c, tag in settings.policy_tags.items() if c in used}

@@ -39,6 +39,7 @@ class TableOutputPortArgs:
     tenants: Sequence[Tenant] = ()  # the stack's tenants, for multi-tenant ports
     policy_tags: Mapping[str, str] = field(default_factory=dict)  # classification -> tag
     facts: PortFacts | None = None  # what the lineage says about the port
+    scanner: pulumi.Input[str] | None = None  # the Dataplex service agent that scans it
 
 
 class TableOutputPort(pulumi.ComponentResource):
@@ -84,7 +85,14 @@ class TableOutputPort(pulumi.ComponentResource):
         grant_table_readers(name, at.project, self, self.table, members)
         if port.tenant_column is not None:
             row_access_policies(
-                name, at.project, self, self.table, port.tenant_column, args.identity, args.tenants
+                name,
+                at.project,
+                self,
+                self.table,
+                port.tenant_column,
+                args.identity,
+                args.tenants,
+                args.scanner,
             )
         self.register_outputs({"tableId": self.table.table_id, "contract": contract.id})
 
@@ -102,6 +110,7 @@ def build(b: Build, port: TableOutput) -> None:
             tuple(settings.tenants),
             settings.policy_tags,
             b.args.facts.get(port.name),
+            b.at.service_agent(b.args.project_number, conv.DATAPLEX_AGENT),
         ),
         b.opts(),
     ).table

@@ -45,6 +45,7 @@ SCHEDULED_QUERY_TRANSFORMATION = token("ScheduledQueryTransformation")
 VIEWS_TRANSFORMATION = token("ViewsTransformation")
 DISCOVERY = token("Discovery")
 CONTROL_PORT = token("ControlPort")
+QUALITY_SCANNER = token("QualityScanner")
 OUTPUT_PORT_COMPONENTS = frozenset({TABLE_OUTPUT_PORT, VIEW_OUTPUT_PORT, TOPIC_OUTPUT_PORT})
 
 # ---- labels ------------------------------------------------------------------------
@@ -245,6 +246,19 @@ def product_of_account_id(account_id: str, products: Iterable[str]) -> str | Non
 # ---- tenancy -----------------------------------------------------------------------
 
 FULL_ACCESS_POLICY = "mesh_full_access"
+# The Dataplex service agent scans every table with quality rules: it reads every row
+# (this policy) and every policy-tagged column (fine-grained reader on the tags).
+SCANNER_POLICY = "mesh_quality_scanner"
+DATAPLEX_AGENT = "gcp-sa-dataplex"
+FINE_GRAINED_READER = "roles/datacatalog.categoryFineGrainedReader"
+SCANNER = re.compile(r"^serviceAccount:service-\d+@gcp-sa-dataplex\.iam\.gserviceaccount\.com$")
+
+
+def is_scanner(member: str) -> bool:
+    """The Dataplex service agent of a project (it runs the quality scans)."""
+    return bool(SCANNER.match(member))
+
+
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 TENANT_ID_RULE = "a tenant id is 1-63 lowercase letters, digits, '_' or '-'"
 

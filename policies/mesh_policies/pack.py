@@ -27,6 +27,7 @@ from mesh_policies.privilege import (
     project_iam,
     service_account_grantees,
 )
+from mesh_policies.scans import quality_scans_see_every_row
 from mesh_policies.sql_reads import sql_reads_declared_ports
 from mesh_policies.tenancy import (
     declassified_columns,
@@ -69,4 +70,5 @@ POLICIES: list[Policy] = [
     service_account_grantees,
     dataset_authorizations,
     production_settings,
+    quality_scans_see_every_row,
 ]

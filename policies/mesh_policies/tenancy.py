@@ -27,11 +27,13 @@ from mesh_policies.common import (
 )
 from mesh_policies.conventions import (
     email_of,
+    is_scanner,
     is_true_filter,
     parse_tenant_filter,
     product_of_identity,
     tenant_filter,
 )
+from mesh_policies.scans import scanned_tables
 from mesh_policies.stack_index import StackIndex
 
 
@@ -49,6 +51,7 @@ class _Tenancy:
     group_tenant: dict[str, str]  # reader group -> tenant id
     tables: dict[tuple[str, str, str], tuple[Mapping[str, Any], PolicyResource]]
     row_policies: dict[tuple[str, str, str], list[PolicyResource]]
+    scanned: set[tuple[str, str, str]]  # tables a quality scan of the stack reads
 
     @classmethod
     def of(cls, args: StackValidationArgs) -> _Tenancy:
@@ -66,6 +69,7 @@ class _Tenancy:
             {group: tenant for tenant, group in tenants.items()},
             {table_key(r.props): (port, r) for port, r in ports},
             row_policies,
+            {key for _, key in scanned_tables(list(args.resources))},
         )
 
 
@@ -159,12 +163,20 @@ def _filter_exact(t: _Tenancy, x: PolicyResource, report: ReportViolation) -> No
                     f"a tenant's filter is exactly {tenant_filter(wanted_column, tenant)}.",
                     x.urn,
                 )
+        elif is_scanner(grantee) and is_true_filter(predicate):
+            if table_key(x.props) not in t.scanned:
+                report(
+                    f"{x.name} gives the Dataplex service agent {grantee} every row of a "
+                    "table no quality scan of the stack reads; it reads rows only to scan.",
+                    x.urn,
+                )
         elif (is_true_filter(predicate) or parsed is None) and (
             product_of_identity(grantee, t.index.products) is None
         ):
             report(
                 f"{x.name} gives {grantee} the filter {predicate!r}; only the identities "
-                "of data products may read rows unfiltered, and tenants read their own.",
+                "of data products (and the Dataplex service agent, on what it scans) may "
+                "read rows unfiltered, and tenants read their own.",
                 x.urn,
             )
 

@@ -42,7 +42,8 @@ def test_streaming_product_with_pubsub_input_and_dataflow(runs: dict[str, Progra
             "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": 1,
             "gcp:dataplex/datascan:Datascan": 1,
             "gcp:monitoring/alertPolicy:AlertPolicy": 3,  # backlog, dead letters, dataflow
-            "gcp:bigquery/rowAccessPolicy:RowAccessPolicy": 5,  # 3 tenants + TRUE + upstream TRUE
+            # 3 tenants + its own TRUE + the quality scanner's TRUE + an upstream TRUE
+            "gcp:bigquery/rowAccessPolicy:RowAccessPolicy": 6,
             "gcp:bigquery/dataTransferConfig:DataTransferConfig": 0,
         },
     )
@@ -60,7 +61,8 @@ def test_sheet_product_with_two_scheduled_queries(runs: dict[str, ProgramRun]) -
             "gcp:dataplex/datascan:Datascan": 2,
             "gcp:logging/metric:Metric": 1,
             "gcp:monitoring/alertPolicy:AlertPolicy": 1,
-            "gcp:bigquery/rowAccessPolicy:RowAccessPolicy": 8,  # (3 tenants + TRUE) x 2 ports
+            # (3 tenants + TRUE + the quality scanner's TRUE) x 2 ports
+            "gcp:bigquery/rowAccessPolicy:RowAccessPolicy": 10,
             "gcp:dataflow/flexTemplateJob:FlexTemplateJob": 0,
         },
     )

@@ -33,6 +33,7 @@ from components.kinds.view import ViewOutputPort, ViewOutputPortArgs
 from components.kinds.views import ViewsTransformation, ViewsTransformationArgs
 from components.placement import Placement
 from components.references import PortReference
+from components.scanner import QualityScanner, QualityScannerArgs
 from components.storage import ProductStorage, ProductStorageArgs
 from model import Mesh, load_mesh
 from model import conventions as conv
@@ -217,6 +218,16 @@ def _discovery() -> None:
     )
 
 
+def _scanner() -> None:
+    QualityScanner(
+        "lab-scanner",
+        QualityScannerArgs(
+            "serviceAccount:service-1@gcp-sa-dataplex.iam.gserviceaccount.com",
+            {"pii": "projects/s/locations/l/taxonomies/1/policyTags/2"},
+        ),
+    )
+
+
 def _control() -> None:
     telemetry = _mesh()["iot-telemetry"]
     ControlPort(
@@ -270,6 +281,11 @@ CASES: list[tuple[str, Callable[[], None], dict[str, int]]] = [
         {"gcp:bigquery/dataTransferConfig:DataTransferConfig": 2},
     ),
     (conv.VIEWS_TRANSFORMATION, _views, {"gcp:bigquery/datasetAccess:DatasetAccess": 1}),
+    (
+        conv.QUALITY_SCANNER,
+        _scanner,
+        {"gcp:datacatalog/policyTagIamMember:PolicyTagIamMember": 1},
+    ),
     (
         conv.DISCOVERY,
         _discovery,

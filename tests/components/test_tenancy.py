@@ -3,6 +3,7 @@ products keep full rows."""
 
 from __future__ import annotations
 
+from model import conventions as conv
 from model import load_mesh
 from tests.components.inspect import ROW_ACCESS
 from tests.helpers import PRODUCTS
@@ -58,7 +59,10 @@ def test_no_tenant_has_unfiltered_rows(runs: dict[str, ProgramRun]) -> None:
         for r in run.by_type(ROW_ACCESS):
             if r.inputs["filterPredicate"] == "TRUE":
                 assert not tenant_members & set(r.inputs["grantees"]), r.name
-                assert all(g.startswith("serviceAccount:dp-") for g in r.inputs["grantees"])
+                assert all(
+                    g.startswith("serviceAccount:dp-") or conv.is_scanner(g)
+                    for g in r.inputs["grantees"]
+                )
 
 
 def test_downstream_products_get_full_rows_upstream(runs: dict[str, ProgramRun]) -> None:
@@ -89,3 +93,43 @@ def test_tenants_read_the_analytics_views(runs: dict[str, ProgramRun]) -> None:
         if r.inputs["tableId"] == "co2_per_room_hourly_v1"
     }
     assert readers == {f"group:{g}" for g in TENANTS.values()}
+
+
+def test_every_quality_scan_sees_every_row_and_tagged_column(runs: dict[str, ProgramRun]) -> None:
+    """The Dataplex service agent has the TRUE filter on every scanned table with row
+    access policies, and reads every policy tag of the scanned columns."""
+    scanned = 0
+    for run in runs.values():
+        policies = run.by_type(ROW_ACCESS)
+        tags = {
+            (r.inputs["policyTag"], r.inputs["member"])
+            for r in run.by_type("gcp:datacatalog/policyTagIamMember:PolicyTagIamMember")
+        }
+        for scan in run.by_type("gcp:dataplex/datascan:Datascan"):
+            *_, dataset, _, table = scan.inputs["data"]["resource"].split("/")
+            on_table = [
+                p
+                for p in policies
+                if (p.inputs["datasetId"], p.inputs["tableId"]) == (dataset, table)
+            ]
+            if on_table:
+                scanned += 1
+                assert any(
+                    p.inputs["filterPredicate"] == "TRUE"
+                    and all(conv.is_scanner(g) for g in p.inputs["grantees"])
+                    for p in on_table
+                ), scan.name
+        for _tag, member in tags:
+            assert conv.is_scanner(member)
+    assert scanned >= 5  # actions, devices, device-tenants, metrics, customers
+    crm_tags = run_tags(runs["crm-prod"])
+    assert crm_tags == {
+        "projects/example-security/locations/europe-west1/taxonomies/1001/policyTags/2001"
+    }
+
+
+def run_tags(run: ProgramRun) -> set[str]:
+    return {
+        r.inputs["policyTag"]
+        for r in run.by_type("gcp:datacatalog/policyTagIamMember:PolicyTagIamMember")
+    }

@@ -128,3 +128,71 @@ def test_a_tenant_view_reading_no_tenant_scoped_port_is_reported(pack: LoadedPac
     assert len(messages) == 1
     assert "reads no tenant-scoped port" in messages[0]
     assert run_policy(policy, view(["up.metrics"])) == []
+
+
+SCANNER = "serviceAccount:service-123@gcp-sa-dataplex.iam.gserviceaccount.com"
+TAG = "projects/s/locations/l/taxonomies/1/policyTags/2"
+
+
+def _scanned(*extra: Res, tagged: bool = False) -> list[Res]:
+    column = {"name": "email", "type": "STRING", "mode": "NULLABLE"}
+    if tagged:
+        column["policyTags"] = {"names": [TAG]}  # type: ignore[assignment]
+    import json
+
+    table = Res(
+        TABLE,
+        "dp-out-t-table",
+        {"project": "p", "datasetId": "d", "tableId": "t", "schema": json.dumps([column])},
+    )
+    scan = Res(
+        "gcp:dataplex/datascan:Datascan",
+        "dp-control-dq-t",
+        {"data": {"resource": "//bigquery.googleapis.com/projects/p/datasets/d/tables/t"}},
+    )
+    return [table, scan, *extra]
+
+
+def _rap(filter_: str, grantee: str, name: str = "rap") -> Res:
+    keys = {"project": "p", "datasetId": "d", "tableId": "t"}
+    return Res(ROW_ACCESS, name, {**keys, "filterPredicate": filter_, "grantees": [grantee]})
+
+
+def test_a_scan_must_see_every_row_and_tagged_column(pack: LoadedPack) -> None:
+    policy = _policy(pack, "quality-scans-see-every-row")
+    assert run_policy(policy, _scanned()) == []  # no row policy, no tag: it sees all
+    tenant = _rap('tenant_id = "acme"', "group:acme@example.com")
+    hidden = run_policy(policy, _scanned(tenant))
+    assert len(hidden) == 1
+    assert "no policy grants the Dataplex service agent every row" in hidden[0]
+    assert run_policy(policy, _scanned(tenant, _rap("TRUE", SCANNER, "scanner"))) == []
+    untagged = run_policy(policy, _scanned(tagged=True))
+    assert len(untagged) == 1
+    assert "not its fine-grained reader" in untagged[0]
+    reader = Res(
+        "gcp:datacatalog/policyTagIamMember:PolicyTagIamMember",
+        "scanner-tag-pii",
+        {
+            "policyTag": TAG,
+            "role": "roles/datacatalog.categoryFineGrainedReader",
+            "member": SCANNER,
+        },
+    )
+    assert run_policy(policy, _scanned(reader, tagged=True)) == []
+
+
+def test_the_scanner_reads_every_row_only_of_what_it_scans(pack: LoadedPack) -> None:
+    policy = _policy(pack, "tenant-isolation")
+    scanned = _tenant_port(
+        {"filterPredicate": 'tenant_id = "acme"', "grantees": ["group:acme@example.com"]},
+        {"filterPredicate": "TRUE", "grantees": [SCANNER]},
+    )
+    scan = Res(
+        "gcp:dataplex/datascan:Datascan",
+        "dp-control-dq-metrics",
+        {"data": {"resource": "//bigquery.googleapis.com/projects/p/datasets/d/tables/t"}},
+    )
+    assert run_policy(policy, [*scanned, scan]) == []
+    unscanned = run_policy(policy, scanned)
+    assert len(unscanned) == 1
+    assert "no quality scan of the stack reads" in unscanned[0]
