@@ -7,7 +7,7 @@ binding would remove it for both when one is deleted)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_gcp as gcp
@@ -20,6 +20,9 @@ from model import conventions as conv
 class QualityScannerArgs:
     member: pulumi.Input[str]  # serviceAccount:service-<number>@gcp-sa-dataplex...
     tags: Mapping[str, str]  # classification -> policy tag its scanned tables use
+    # product -> (its identity, the classifications its own tables carry): `datamesh
+    # check` runs a product's checks as its service account, which must read them too
+    checkers: Mapping[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
 
 
 class QualityScanner(pulumi.ComponentResource):
@@ -35,4 +38,13 @@ class QualityScanner(pulumi.ComponentResource):
                 member=args.member,
                 opts=iam(self),
             )
+            for product, (identity, classes) in sorted(args.checkers.items()):
+                if classification in classes:
+                    gcp.datacatalog.PolicyTagIamMember(
+                        f"{name}-tag-{classification}-{product}",
+                        policy_tag=tag,
+                        role=conv.FINE_GRAINED_READER,
+                        member=identity,
+                        opts=iam(self),
+                    )
         self.register_outputs({})

@@ -75,7 +75,7 @@ def build_mesh(
                 },
             ),
         )
-    tags = scanned_tags(mesh, settings)
+    tags, checkers = scanned_tags(mesh, settings)
     if tags:
         QualityScanner(
             "quality-scanner",
@@ -86,22 +86,35 @@ def build_mesh(
                     f"@{conv.DATAPLEX_AGENT}.iam.gserviceaccount.com",
                 ),
                 tags,
+                checkers,
             ),
         )
     return {pid: product.registry for pid, product in built.items()}
 
 
-def scanned_tags(mesh: Mesh, settings: StackSettings) -> dict[str, str]:
+def scanned_tags(
+    mesh: Mesh, settings: StackSettings
+) -> tuple[dict[str, str], dict[str, tuple[str, frozenset[str]]]]:
     """classification -> policy tag, for every tag a column of a scanned table (a table
-    port the stack deploys) carries: by its contract, or by what it derives from."""
-    used: set[str] = set()
+    port the stack deploys) carries, by its contract or by what it derives from; and
+    product -> (its identity, the tagged classifications of its own tables)."""
+    used: dict[str, set[str]] = {}
     for pid in settings.products:
         for port in mesh[pid].spec.output_ports:
             if not port.stores_rows:
                 continue
             facts = port_facts(mesh[pid], port.name, mesh.products, mesh.lineage)
-            used |= {
-                f.classification for f in mesh[pid].contracts[port.name].fields if f.classification
-            }
-            used |= set(facts.required_classifications.values())
-    return {c: tag for c, tag in settings.policy_tags.items() if c in used}
+            fields = mesh[pid].contracts[port.name].fields
+            classes = {f.classification for f in fields if f.classification}
+            classes |= set(facts.required_classifications.values())
+            used.setdefault(pid, set()).update(c for c in classes if c in settings.policy_tags)
+    tags = {c: t for c, t in settings.policy_tags.items() if any(c in u for u in used.values())}
+    checkers = {
+        pid: (
+            f"serviceAccount:{conv.service_account_email(pid, settings.project)}",
+            frozenset(classes),
+        )
+        for pid, classes in used.items()
+        if classes
+    }
+    return tags, checkers

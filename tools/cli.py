@@ -224,12 +224,31 @@ def check(
         Path | None,
         typer.Option("--json", help="Also write the results as JSON (for datamesh catalog)"),
     ] = None,
+    as_me: Annotated[
+        bool,
+        typer.Option(
+            "--as-me",
+            help="Query as yourself, not as each product's service account (row access "
+            "policies then hide rows, and the checks say so)",
+        ),
+    ] = False,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="A BigQuery API endpoint (an emulator), queried anonymously "
+            "(default: $BIGQUERY_EMULATOR_HOST)",
+        ),
+    ] = None,
 ) -> None:
     """Run the contracts' checks against a deployed stack's BigQuery tables."""
-    from tools.check.command import render_check, run_check, to_json
+    import functools
+
+    from tools.check.command import default_client, render_check, run_check, to_json
 
     writable_file(json_file, "--json")
-    results = run_check(registry, products_dir, project)
+    factory = functools.partial(default_client, endpoint=endpoint)
+    results = run_check(registry, products_dir, project, factory, as_user=as_me)
     _print(render_check(results, stack))
     if json_file is not None:
         json_file.write_text(to_json(results) + "\n")

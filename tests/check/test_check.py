@@ -87,13 +87,26 @@ def test_results_from_the_client(registry_file: Path) -> None:
     mesh = load_mesh(PRODUCTS)
     queries = port_queries(mesh, json.loads(registry_file.read_text())["meshRegistry"])[:3]
     fake = _FakeClient({"row": (False, 7, 10)})
-    results = run_checks(queries, "example-iot-prod", client_factory=lambda project: fake)
+    asked: list[tuple[str, str | None]] = []
+
+    def factory(project: str, identity: str | None) -> Any:
+        asked.append((project, identity))
+        return fake
+
+    identities = {
+        "iot-actions-taken": "dp-iot-actions-taken@example-iot-prod.iam.gserviceaccount.com"
+    }
+    results = run_checks(queries, "example-iot-prod", factory, identities=identities)
+    assert {q.product for q in queries} == {"iot-actions-taken"}
+    assert asked == [("example-iot-prod", identities["iot-actions-taken"])]  # its own identity
     assert fake.seen == [q.sql for q in queries]
     assert [r.passed for r in results] == [False, False, False]
     assert all(r.detail.endswith("value 7") and r.examined == 10 for r in results)
     # a check that examined no row proves nothing: it fails, whatever its value says
     blind = _FakeClient({"row": (True, 0, 0)})
-    results = run_checks(queries, "example-iot-prod", client_factory=lambda project: blind)
+    results = run_checks(
+        queries, "example-iot-prod", client_factory=lambda project, identity: blind
+    )
     assert [r.passed for r in results] == [False, False, False]
     assert all("examined no rows" in r.detail for r in results)
 
@@ -130,13 +143,15 @@ def test_schema_against_the_deployed_table(registry_file: Path) -> None:
         SchemaField(f.name, f.type.replace("INT64", "INTEGER"), mode=f.mode)
         for f in tables[0].fields
     ]
-    ok = run_checks([], "p", lambda project: _FakeClient({"schema": deployed}), tables)
+    ok = run_checks([], "p", lambda project, identity: _FakeClient({"schema": deployed}), tables)
     assert [(r.check, r.passed) for r in ok] == [
         ("schema", True),
         ("rows visible to the checks", True),
     ]
     deployed[1] = SchemaField(deployed[1].name, "STRING", mode="NULLABLE")
-    changed = run_checks([], "p", lambda project: _FakeClient({"schema": deployed}), tables)
+    changed = run_checks(
+        [], "p", lambda project, identity: _FakeClient({"schema": deployed}), tables
+    )
     assert not changed[0].passed
     assert f"{deployed[1].name}: contract" in changed[0].detail
 
@@ -202,12 +217,18 @@ def test_rows_hidden_from_the_checker_fail(registry_file: Path) -> None:
     devices = [t for t in port_tables(mesh, registry) if t.port == "devices"]
     schema = _schema(devices[0])
     hidden = run_checks(
-        [], "p", lambda _: _FakeClient({"schema": schema, "num_rows": 100, "visible": 0}), devices
+        [],
+        "p",
+        lambda _, __: _FakeClient({"schema": schema, "num_rows": 100, "visible": 0}),
+        devices,
     )
     assert (hidden[1].check, hidden[1].passed) == ("rows visible to the checks", False)
     assert "sees 0 of the table's 100 rows" in hidden[1].detail
     some = run_checks(
-        [], "p", lambda _: _FakeClient({"schema": schema, "num_rows": 100, "visible": 40}), devices
+        [],
+        "p",
+        lambda _, __: _FakeClient({"schema": schema, "num_rows": 100, "visible": 40}),
+        devices,
     )
     assert not some[1].passed
     assert "sees 40 of the table's 100 rows" in some[1].detail
@@ -229,12 +250,12 @@ def test_view_columns_are_nullable_to_bigquery(registry_file: Path) -> None:
         for f in view.fields
     ]
     ok = run_checks(
-        [], "p", lambda _: _FakeClient({"schema": as_bigquery, "num_rows": None}), [view]
+        [], "p", lambda _, __: _FakeClient({"schema": as_bigquery, "num_rows": None}), [view]
     )
     assert ok[0].passed, ok[0].detail
     table = next(t for t in port_tables(mesh, registry) if t.port == "devices")
     loose = [SchemaField(f.name, f.type, mode="NULLABLE") for f in table.fields]
-    strict = run_checks([], "p", lambda _: _FakeClient({"schema": loose}), [table])
+    strict = run_checks([], "p", lambda _, __: _FakeClient({"schema": loose}), [table])
     assert not strict[0].passed  # a table's REQUIRED mode is still compared
 
 

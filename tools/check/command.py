@@ -10,7 +10,8 @@ JSON `pulumi stack output --json` prints).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,16 +61,32 @@ def port_queries(mesh: Mesh, registry: dict[str, Any]) -> list[PortQuery]:
     return out
 
 
-def default_client(project: str) -> Any:
-    """A BigQuery client with the user's application default credentials."""
+BIGQUERY_SCOPE = "https://www.googleapis.com/auth/bigquery"  # jobs.insert and tables.get
+EMULATOR_ENV = "BIGQUERY_EMULATOR_HOST"
+ClientFactory = Callable[[str, str | None], Any]  # (billing project, identity) -> client
+
+
+def default_client(project: str, identity: str | None, endpoint: str | None = None) -> Any:
+    """A BigQuery client: against `endpoint` (an emulator) anonymously; else with the
+    user's application default credentials, impersonating `identity` when given (the
+    product's service account, which every row policy of its tables lets read all rows)."""
     import google.auth
+    from google.auth import impersonated_credentials
+    from google.auth.credentials import AnonymousCredentials
     from google.auth.exceptions import DefaultCredentialsError
     from google.cloud import bigquery
 
-    try:
-        credentials, _ = google.auth.default(
-            scopes=["https://www.googleapis.com/auth/bigquery.readonly"]
+    endpoint = endpoint or (
+        f"http://{os.environ[EMULATOR_ENV]}" if os.environ.get(EMULATOR_ENV) else None
+    )
+    if endpoint:
+        return bigquery.Client(
+            project=project,
+            credentials=AnonymousCredentials(),  # type: ignore[no-untyped-call]
+            client_options={"api_endpoint": endpoint},
         )
+    try:
+        credentials, _ = google.auth.default(scopes=[BIGQUERY_SCOPE])
     except DefaultCredentialsError:
         raise CheckProblem(
             SpecIssue(
@@ -79,6 +96,12 @@ def default_client(project: str) -> Any:
                 "application-default login` (or set GOOGLE_APPLICATION_CREDENTIALS)",
             )
         ) from None
+    if identity:
+        credentials = impersonated_credentials.Credentials(  # type: ignore[no-untyped-call]
+            source_credentials=credentials,
+            target_principal=identity,
+            target_scopes=[BIGQUERY_SCOPE],
+        )
     return bigquery.Client(project=project, credentials=credentials)
 
 
@@ -157,12 +180,23 @@ def visible_rows(port: PortTable, deployed: Any, client: Any) -> CheckResult:
 def run_checks(
     queries: list[PortQuery],
     project: str,
-    client_factory: Callable[[str], Any] = default_client,
+    client_factory: ClientFactory = default_client,
     tables: list[PortTable] | None = None,
+    identities: Mapping[str, str] | None = None,
 ) -> list[CheckResult]:
-    client = client_factory(project)
+    """Each product's checks as `identities[product]` (its service account), else as the
+    user: a client per identity."""
+    clients: dict[str | None, Any] = {}
+
+    def client_of(product: str) -> Any:
+        who = (identities or {}).get(product)
+        if who not in clients:
+            clients[who] = client_factory(project, who)
+        return clients[who]
+
     results: list[CheckResult] = []
     for port in tables or []:
+        client = client_of(port.product)
         try:
             deployed = client.get_table(port.table)
             results.append(schema_result(port, deployed.schema))
@@ -171,7 +205,7 @@ def run_checks(
             results.append(CheckResult(port.product, port.port, "schema", False, str(exc)[:300]))
     for q in queries:
         try:
-            rows = list(client.query(q.sql).result())
+            rows = list(client_of(q.product).query(q.sql).result())
         except Exception as exc:  # the API's error is the check's answer
             results.append(CheckResult(q.product, q.port, q.check, False, str(exc)[:300]))
             continue
@@ -189,9 +223,11 @@ def run_check(
     registry: Path,
     products_dir: Path,
     project: str | None,
-    client_factory: Callable[[str], Any] = default_client,
+    client_factory: ClientFactory = default_client,
+    as_user: bool = False,
 ) -> list[CheckResult]:
-    """Every check of the deployed ports the registry file lists."""
+    """Every check of the deployed ports the registry file lists, each product's as its
+    own service account (the registry's `serviceAccount`) unless `as_user`."""
     mesh = load_mesh(products_dir)
     entries = read_registry(registry)
     problem = registry_ids_problem(registry, entries, mesh)
@@ -200,8 +236,17 @@ def run_check(
     billing = project or next(
         (str(e.get("project")) for e in entries.values() if isinstance(e, dict)), ""
     )
+    identities = {
+        pid: str(e["serviceAccount"])
+        for pid, e in entries.items()
+        if not as_user and isinstance(e, dict) and e.get("serviceAccount")
+    }
     return run_checks(
-        port_queries(mesh, entries), billing, client_factory, tables=port_tables(mesh, entries)
+        port_queries(mesh, entries),
+        billing,
+        client_factory,
+        tables=port_tables(mesh, entries),
+        identities=identities,
     )
 
 
