@@ -12,7 +12,13 @@ STAMP := $(VENV)/.installed
 CHROMEDRIVER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck pytest unit clean browser
+# A BigQuery API emulator for the `datamesh check` integration test, in a venv of its
+# own: it pins DuckDB 1.5.5, and its spatial extension comes from a wheel (DuckDB would
+# download it at start, which needs a network these machines may not have).
+BQEMU := .venv-bqemu
+BQEMU_STAMP := $(BQEMU)/.installed
+
+.PHONY: demo test lint typecheck pytest unit clean browser bqemulator
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +31,18 @@ $(CHROMEDRIVER):
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
 
 browser: $(CHROMEDRIVER)
+
+$(BQEMU_STAMP):
+	test -x $(BQEMU)/bin/python || $(PYTHON) -m venv $(BQEMU)
+	$(BQEMU)/bin/python -m pip install --quiet --upgrade pip
+	$(BQEMU)/bin/python -m pip install --quiet 'bqemulator==1.4.*' 'duckdb==1.5.5' \
+		'duckdb-extension-spatial==1.5.5' numpy
+	$(BQEMU)/bin/python -c "import duckdb, duckdb_extension_spatial, pathlib; \
+		ext = next(pathlib.Path(duckdb_extension_spatial.__file__).parent.rglob('spatial.duckdb_extension')); \
+		duckdb.connect().execute(f\"INSTALL '{ext}'\")"
+	touch $(BQEMU_STAMP)
+
+bqemulator: $(BQEMU_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/datamesh validate
@@ -42,7 +60,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(CHROMEDRIVER)
+pytest: $(STAMP) $(CHROMEDRIVER) $(BQEMU_STAMP)
 	$(BIN)/pytest
 
 # The products' own unit tests (products/<id>/tests/*.yaml), with JUnit XML for CI.
@@ -52,4 +70,4 @@ unit: $(STAMP)
 test: lint typecheck unit pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(BQEMU) .pytest_cache .mypy_cache .ruff_cache
