@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from pulumi_policy import PolicyResource
-from pulumi_policy.proxy import UnknownValueError
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from mesh_policies.common import (
     DATAPLEX_PRODUCT,
@@ -37,7 +37,9 @@ class Undecided(UnknownValueError):
     it as advisory, after the violations the policy found."""
 
     def __init__(self, message: str) -> None:
-        super().__init__("string", [])
+        # The SDK's sentinel of an unknown string: the analyzer names the unknown's type
+        # from it (any other value makes the SDK itself fail, ending the preview).
+        super().__init__(UNKNOWN_STRING_VALUE, [])
         self.message = message
 
 
@@ -164,16 +166,30 @@ class StackIndex:
                     yield Grant(r, m, role, kind, target)
 
     def _unknown_grants_of(self, r: PolicyResource) -> list[Grant]:
-        """The grant as far as it is known: its role and target, the member unknown."""
+        """The grant as far as it is known: its role and target, the member unknown (each
+        property read on its own: one unknown value hides no other)."""
         t, p = r.resource_type, r.props
+
+        def known(key: str) -> str:
+            try:
+                return str(p.get(key, "") or "")
+            except UnknownValueError:
+                return UNKNOWN_MEMBER
+
+        if t in (TABLE_IAM, ROW_ACCESS):
+            target = (known("project"), known("datasetId"), known("tableId"))
+            role = known("role") if t == TABLE_IAM else f"ROW:{known('filterPredicate')}"
+            return [Grant(r, UNKNOWN_MEMBER, role, "table" if t == TABLE_IAM else "rows", target)]
+        if t == DATASET_ACCESS:
+            target2 = (known("project"), known("datasetId"))
+            return [Grant(r, UNKNOWN_MEMBER, known("role"), "dataset", target2)]
         try:
             if is_iam_grant(t):
-                kind, target = self._iam_target(t, p)
-                return [Grant(r, UNKNOWN_MEMBER, role, kind, target) for role in roles_of(p)]
-            target = table_key(p)
-            return [Grant(r, UNKNOWN_MEMBER, str(p.get("role", "")), "table", target)]
+                kind, target3 = self._iam_target(t, p)
+                return [Grant(r, UNKNOWN_MEMBER, known("role"), kind, target3)]
         except UnknownValueError:
-            return [Grant(r, UNKNOWN_MEMBER, UNKNOWN_MEMBER, "other", ())]
+            pass
+        return [Grant(r, UNKNOWN_MEMBER, UNKNOWN_MEMBER, "other", ())]
 
     def undecided(self, grant: Grant) -> None:
         self._undecided.append(grant.resource.name)
