@@ -3,6 +3,9 @@ impersonation, foreign service accounts and dataset authorizations."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pulumi
 from pulumi_policy import (
     EnforcementLevel,
@@ -75,23 +78,56 @@ def _project_iam(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if not last.endswith("iammember"):
         return  # authoritative project IAM is no-authoritative-iam's
     allowed = {**DEFAULT_PROJECT_ROLES, **(args.get_config().get("allowedRoles") or {})}
-    foreign_roles = set(args.get_config().get("foreignProjectRoles") or [])
     project = str(args.props.get("project") or "")
-    home = _stack_project()
+    roles = list(roles_of(args.props))
+    # Where the grant is, before who gets it: a member unknown at preview (an identity
+    # created in the same update) hides nothing about the project and the role.
+    for role in roles:
+        _foreign_project(args, project, role, report)
     for member in members_of(t, args.props):
         kind = _kind(member)
-        for role in roles_of(args.props):
+        for role in roles:
             if role not in set(allowed.get(kind, [])):
                 report(
                     f"{args.name} grants {role} on project {project} to {member}; "
                     f"{kind} identities hold only {', '.join(allowed.get(kind, [])) or 'none'} "
                     "at project level (grant on the resource instead)."
                 )
-            if home and project and project != home and role not in foreign_roles:
-                report(
-                    f"{args.name} grants {role} on another team's project {project}; the "
-                    f"platform grants only {', '.join(sorted(foreign_roles)) or 'nothing'} there."
-                )
+
+
+def _foreign_project(
+    args: ResourceValidationArgs, project: str, role: str, report: ReportViolation
+) -> None:
+    home = _stack_project()
+    foreign_roles = set(args.get_config().get("foreignProjectRoles") or [])
+    if not home or not project or project == home or role in foreign_roles:
+        return
+    if role == CLOUDSQL_CLIENT:
+        sources = args.get_config().get("sourceProjects") or {}
+        product = _product_of_grant(args.name, sources)
+        if product is not None and project in (sources.get(product) or []):
+            return
+        report(
+            f"{args.name} grants {role} on project {project}: a federated source reads "
+            f"a database of the stack's project ({home}) or of a project governance "
+            "allows for its product (project-iam sourceProjects); another team's "
+            "database (HR, billing) does not enter the mesh this way."
+        )
+        return
+    report(
+        f"{args.name} grants {role} on another team's project {project}; the "
+        f"platform grants only {', '.join(sorted(foreign_roles)) or 'nothing'} there."
+    )
+
+
+CLOUDSQL_CLIENT = "roles/cloudsql.client"
+
+
+def _product_of_grant(name: str, products: Mapping[str, Any]) -> str | None:
+    """The product a federated input's grant belongs to (`<product>-in-<port>-...`): the
+    longest configured product whose prefix the name carries."""
+    matching = [p for p in products if name.startswith(f"{p}-in-")]
+    return max(matching, key=len) if matching else None
 
 
 project_iam = ResourceValidationPolicy(
@@ -110,7 +146,12 @@ project_iam = ResourceValidationPolicy(
             "foreignProjectRoles": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": ["roles/cloudsql.client"],
+                "default": [],
+            },
+            "sourceProjects": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "default": {},
             },
         }
     ),

@@ -522,6 +522,17 @@ CASES = [
         config={"data-mesh:policyTags": "{}"},
     ),
     Case(
+        "project-iam",
+        "mandatory",
+        "a federated source reads a database of the stack's project",
+        "customers-in-crm-db-connection-cloudsql-client",
+        stack="crm-prod",
+        spec=yaml_edit(
+            "customers/product.yaml",
+            lambda d: d["input_ports"][0].update(instance="hr-payroll:europe-west1:payroll"),
+        ),
+    ),
+    Case(
         "retention-vs-contract",
         "mandatory",  # advisory in dev; production's floor keeps it mandatory
         "partitions expire after 30 days but the contract promises 400",

@@ -196,3 +196,29 @@ def test_the_scanner_reads_every_row_only_of_what_it_scans(pack: LoadedPack) -> 
     unscanned = run_policy(policy, scanned)
     assert len(unscanned) == 1
     assert "no quality scan of the stack reads" in unscanned[0]
+
+
+def test_a_federated_source_of_another_project_needs_governance(
+    pack: LoadedPack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = _policy(pack, "project-iam")
+    validate = policy._ResourceValidationPolicy__validate  # type: ignore[attr-defined]
+    monkeypatch.setattr(
+        validate.__globals__["pulumi"].Config, "get", lambda self, key: "crm-prod-1"
+    )
+    grant = Res(
+        "gcp:projects/iAMMember:IAMMember",
+        "customers-in-crm-db-connection-cloudsql-client",
+        {
+            "project": "hr-payroll",
+            "role": "roles/cloudsql.client",
+            "member": "serviceAccount:service-1@gcp-sa-bigqueryconnection.iam.gserviceaccount.com",
+        },
+    )
+    refused = run_policy(policy, [grant])
+    assert len(refused) == 1
+    assert "a federated source reads a database of the stack's project" in refused[0]
+    allowed = {"sourceProjects": {"customers": ["hr-payroll"]}}
+    assert run_policy(policy, [grant], allowed) == []
+    home = Res(grant.type, grant.name, {**grant.props, "project": "crm-prod-1"})
+    assert run_policy(policy, [home]) == []
