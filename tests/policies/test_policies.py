@@ -533,6 +533,17 @@ CASES = [
         ),
     ),
     Case(
+        "quality-scans-see-every-row",
+        "mandatory",
+        "no policy grants the Dataplex service agent every row",
+        "iot-telemetry-control-dq-metrics",
+        transform=alter(
+            "rowAccessPolicy:RowAccessPolicy",
+            "metrics-rls-quality-scanner",
+            grantees=["serviceAccount:dp-iot-telemetry@example-iot-prod.iam.gserviceaccount.com"],
+        ),
+    ),
+    Case(
         "retention-vs-contract",
         "mandatory",  # advisory in dev; production's floor keeps it mandatory
         "partitions expire after 30 days but the contract promises 400",

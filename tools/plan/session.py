@@ -17,7 +17,8 @@ from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
-from tools.stack import StackConfig, load_stack_config
+from tools.plan.witness import untagged_columns
+from tools.stack import StackConfig, load_stack, load_stack_config
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,8 @@ def run_plan(
     except PolicyCrash as crash:
         crash.pack = str(pack_dir)
         raise
-    violations = [*evaluation.violations, *_output_violations(run)]
+    witness = untagged_columns(load_stack(project_dir, stack, products_dir), run)
+    violations = [*evaluation.violations, *_output_violations(run), *witness]
     return PlanResult(
         run,
         violations,
