@@ -122,6 +122,22 @@ def _dataset_access_members(props: Mapping[str, Any]) -> Iterator[str]:
         yield str(props["specialGroup"])
 
 
+def authorized_source(props: Mapping[str, Any]) -> str | None:
+    """What a dataset access entry authorizes besides a member: a whole dataset (the
+    provider's `authorizedDataset`, or `dataset` in a dataset's inline `accesses`) or a
+    routine; None for a member or a view."""
+    for key in ("authorizedDataset", "dataset"):
+        value = props.get(key)
+        if value:
+            inner = (value.get("dataset") or value) if isinstance(value, Mapping) else {}
+            return f"dataset {inner.get('projectId', '?')}.{inner.get('datasetId', '?')}"
+    routine = props.get("routine")
+    if routine:
+        inner = routine if isinstance(routine, Mapping) else {}
+        return f"routine {inner.get('datasetId', '?')}.{inner.get('routineId', '?')}"
+    return None
+
+
 def roles_of(props: Mapping[str, Any]) -> Iterator[str]:
     if props.get("role"):
         yield str(props["role"])

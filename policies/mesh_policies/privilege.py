@@ -19,6 +19,7 @@ from pulumi_policy import (
 
 from mesh_policies.common import (
     DATASET_ACCESS,
+    authorized_source,
     dataset_key,
     email_of,
     is_iam_grant,
@@ -244,10 +245,11 @@ def _authorizations(args: StackValidationArgs, report: ReportViolation) -> None:
         if r.resource_type != DATASET_ACCESS:
             continue
         p = r.props
-        if p.get("dataset") or p.get("routine"):
-            kind = "dataset" if p.get("dataset") else "routine"
+        authorized = authorized_source(p)
+        if authorized is not None:
             report(
-                f"{r.name} authorizes a {kind} on {p.get('datasetId')}: the mesh authorizes "
+                f"{r.name} authorizes {authorized} on {p.get('datasetId')}: every view and "
+                "routine there, present and future, reads all of it; the mesh authorizes "
                 "only the views that read it.",
                 r.urn,
             )

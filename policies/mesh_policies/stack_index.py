@@ -19,6 +19,7 @@ from mesh_policies.common import (
     TABLE,
     TABLE_IAM,
     TOPIC,
+    authorized_source,
     dataset_key,
     is_iam_grant,
     is_service_agent,
@@ -155,6 +156,9 @@ class StackIndex:
                 yield Grant(r, "view", "READER", "dataset", target, view)
             for m in members_of(t, p):
                 yield Grant(r, m, str(p.get("role", "")), "dataset", target)
+            source = authorized_source(p)
+            if source is not None:  # reads all of the dataset, as a reader would
+                yield Grant(r, source.replace(" ", ":", 1), "READER", "dataset", target)
         elif t == ROW_ACCESS:
             target = table_key(p)
             for m in members_of(t, p):

@@ -362,13 +362,13 @@ CASES = [
     Case(
         "dataset-authorizations",
         "mandatory",
-        "authorizes a dataset on iot_iot_telemetry",
+        "authorizes dataset example-iot-prod.scratch on iot_iot_telemetry",
         "iot-analytics-transform-co2-per-room-hourly-authorized-on-iot-telemetry",
         transform=alter(
             "datasetAccess:DatasetAccess",
             "co2-per-room-hourly-authorized-on-iot-telemetry",
             view=None,
-            dataset={
+            authorized_dataset={  # the provider's property: every view of scratch reads it all
                 "dataset": {"project_id": "example-iot-prod", "dataset_id": "scratch"},
                 "target_types": ["VIEWS"],
             },
