@@ -47,15 +47,30 @@ class Evolution:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _version(text: str) -> tuple[int, int, int]:
+Version = tuple[int, int, int, int, tuple[tuple[int, int | str], ...]]
+
+
+def _version(text: str) -> Version:
+    """A version's SemVer precedence: a pre-release (`1.0.0-rc.1`) is lower than its
+    release, its identifiers compared numerically or as text (numbers first); build
+    metadata (`+build.5`) has none."""
     match = SEMVER.match(text)
-    return (int(match[1]), int(match[2]), int(match[3])) if match else (0, 0, 0)
+    if not match:
+        return (0, 0, 0, 0, ())
+    core = (int(match[1]), int(match[2]), int(match[3]))
+    pre = text.split("+", 1)[0].partition("-")[2]
+    if not pre:
+        return (*core, 1, ())
+    ids = tuple((0, int(i)) if i.isdigit() else (1, i) for i in pre.split("."))
+    return (*core, 0, ids)
 
 
 def _movement(old: str, new: str) -> str:
     a, b = _version(old), _version(new)
     if a == b:
         return f"version unchanged ({new})"
+    if a[:3] == b[:3]:
+        return f"a pre-release step {old} -> {new}"
     kind = "major" if b[0] != a[0] else "minor" if b[1] != a[1] else "patch"
     return f"a {kind} bump {old} -> {new}"
 

@@ -125,6 +125,12 @@ _BOUND = re.compile(r"^(<=|<|>=|>|=)\s*(-?[0-9.]+(?:e-?[0-9]+)?)$")
 _BETWEEN = re.compile(r"^BETWEEN\s+(-?[0-9.]+)\s+AND\s+(-?[0-9.]+)$")
 
 
+def _allowed_values(check: Check) -> frozenset[str] | None:
+    """The values a validValues rule admits, as a set (their order means nothing)."""
+    expectation = (check.native or {}).get("set_expectation")
+    return frozenset(str(v) for v in expectation.get("values", [])) if expectation else None
+
+
 def _rank(old: str, new: str) -> str:
     """'tightened' or 'loosened' for two conditions over the same measure."""
     a, b = _BOUND.match(old), _BOUND.match(new)
@@ -164,6 +170,13 @@ def compare_quality(base: Contract, head: Contract, product: str, port: str) -> 
     for n in sorted(set(old) & set(new)):
         a, b = old[n], new[n]
         if (a.measure, a.condition) == (b.measure, b.condition):
+            continue
+        allowed = _allowed_values(a), _allowed_values(b)
+        if allowed[0] is not None and allowed[1] is not None and a.condition == b.condition:
+            if allowed[0] == allowed[1]:
+                continue  # the same values in another order
+            how = "tightened" if allowed[1] < allowed[0] else "loosened"
+            out.append(Change(f"quality-rule-{how}", product, port, b.column or "", n, f))
             continue
         how = _rank(a.condition, b.condition) if a.measure == b.measure else "loosened"
         detail = f"{n}: {a.condition} -> {b.condition}" if a.measure == b.measure else n

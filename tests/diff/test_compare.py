@@ -3,6 +3,8 @@ the comparison functions themselves."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from model import load_mesh
 from model.evolution.compare import compare_port_settings, compare_product
 from model.product import CrossTenant, TopicOutput, ViewOutput
@@ -51,3 +53,45 @@ def test_topic_retention_shortened() -> None:
     assert [c.rule for c in compare_port_settings("p", old, longer, None)] == [
         "port-settings-changed"
     ]
+
+
+def test_semver_orders_pre_releases_below_their_release() -> None:
+    from model.evolution import _version
+
+    order = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+        "1.0.1",
+        "1.1.0",
+        "2.0.0",
+    ]  # the SemVer 2.0.0 example
+    assert sorted(order, key=_version) == order
+    assert _version("1.0.0+build.5") == _version("1.0.0")
+
+
+def test_the_same_valid_values_in_another_order_are_no_change(tmp_path: Any) -> None:
+    from model.contract import load_contract
+    from model.evolution.compare import compare_quality
+
+    source = (PRODUCTS / "iot-actions-taken" / "contracts" / "actions.odcs.yaml").read_text()
+    base = tmp_path / "base.odcs.yaml"
+    base.write_text(source)
+    values = "[ventilation, window, occupancy, hvac, other]"
+    assert values in source
+    head = tmp_path / "head.odcs.yaml"
+    head.write_text(source.replace(values, "[other, hvac, occupancy, window, ventilation]"))
+    fewer = tmp_path / "fewer.odcs.yaml"
+    fewer.write_text(source.replace(values, "[ventilation, window, occupancy, hvac]"))
+    more = tmp_path / "more.odcs.yaml"
+    more.write_text(source.replace(values, "[ventilation, window, occupancy, hvac, other, fan]"))
+    loaded = [load_contract(p)[0] for p in (base, head, fewer, more)]
+    assert None not in loaded
+    a, b, c, d = (x for x in loaded if x is not None)
+    assert compare_quality(a, b, "iot-actions-taken", "actions") == []
+    assert [x.rule for x in compare_quality(a, c, "p", "q")] == ["quality-rule-tightened"]
+    assert [x.rule for x in compare_quality(a, d, "p", "q")] == ["quality-rule-loosened"]
