@@ -665,3 +665,12 @@ def test_pull_request_formats(repo: Path, run_diff: Run) -> None:
     assert code == 1
     assert out.startswith("### Data contract diff `main` → `working tree`")
     assert "- `column-removed` **iot-telemetry.metrics.unit**" in out
+
+
+def test_codeowners_itself_needs_governance(repo: Path, run_diff: Run) -> None:
+    """Who approves what is governance's: a change of CODEOWNERS names its owners."""
+    text(".github/CODEOWNERS", "/policies/ ", "/policies/  @example-org/security ")(repo)
+    _, out, err, report = run_diff()
+    approval = next(a for a in report["approvals"] if a["rule"] == "codeowners-changed")
+    assert approval["owners"] == ["@example-org/governance"], out + err
+    assert "no CODEOWNERS entry" not in out
