@@ -38,27 +38,7 @@ def build_mesh(
     for pid in mesh.order:
         if pid not in settings.products:
             continue
-        upstream: dict[str, PortReference] = {}
-        for edge in mesh.upstream(pid):
-            port = mesh.output_port(edge.producer, edge.output_port)
-            if edge.producer in built:
-                upstream[edge.input_port] = built[edge.producer].ports[edge.output_port]
-                continue
-            owner = settings.external_products[edge.producer].stack
-            if owner not in stacks:
-                stacks[owner] = pulumi.StackReference(owner)
-            entry = (
-                stacks[owner]
-                .get_output(REGISTRY_OUTPUT)
-                .apply(functools.partial(_entry, product=edge.producer, stack=owner))
-            )
-            upstream[edge.input_port] = registry_port(
-                edge.producer,
-                edge.output_port,
-                port.kind,
-                port.tenant_column,
-                entry,
-            )
+        upstream = _upstream(mesh, settings, pid, built, stacks)
         built[pid] = DataProduct(
             pid,
             DataProductArgs(
@@ -75,6 +55,42 @@ def build_mesh(
                 },
             ),
         )
+    _quality_scanner(mesh, settings, project_number)
+    return {pid: product.registry for pid, product in built.items()}
+
+
+def _upstream(
+    mesh: Mesh,
+    settings: StackSettings,
+    pid: str,
+    built: Mapping[str, DataProduct],
+    stacks: dict[str, pulumi.StackReference],
+) -> dict[str, PortReference]:
+    """Each data-product input port of `pid` resolved: a product built here, or another
+    stack's registry (one StackReference per stack)."""
+    upstream: dict[str, PortReference] = {}
+    for edge in mesh.upstream(pid):
+        port = mesh.output_port(edge.producer, edge.output_port)
+        if edge.producer in built:
+            upstream[edge.input_port] = built[edge.producer].ports[edge.output_port]
+            continue
+        owner = settings.external_products[edge.producer].stack
+        if owner not in stacks:
+            stacks[owner] = pulumi.StackReference(owner)
+        entry = (
+            stacks[owner]
+            .get_output(REGISTRY_OUTPUT)
+            .apply(functools.partial(_entry, product=edge.producer, stack=owner))
+        )
+        upstream[edge.input_port] = registry_port(
+            edge.producer, edge.output_port, port.kind, port.tenant_column, entry
+        )
+    return upstream
+
+
+def _quality_scanner(
+    mesh: Mesh, settings: StackSettings, project_number: pulumi.Input[str]
+) -> None:
     tags, checkers = scanned_tags(mesh, settings)
     if tags:
         QualityScanner(
@@ -89,7 +105,6 @@ def build_mesh(
                 checkers,
             ),
         )
-    return {pid: product.registry for pid, product in built.items()}
 
 
 def scanned_tags(
