@@ -26,7 +26,7 @@ from model.errors import SpecIssue
 from model.kinds import OutputPort
 from model.lineage import INPUT, PORT, ColumnRef, PortLineage, upstream_columns
 
-SENSITIVE = frozenset({"pii", "sensitive"})
+SENSITIVE = frozenset({"pii", "sensitive", "restricted"})
 # How sensitive a classification is; unknown names rank with "confidential".
 RANK = {"public": 0, "internal": 1, "confidential": 2, "sensitive": 3, "pii": 3, "restricted": 4}
 

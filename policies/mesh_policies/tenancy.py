@@ -229,15 +229,17 @@ def _port_tables(args: StackValidationArgs) -> list:  # type: ignore[type-arg]
 
 def _pii_tags(args: StackValidationArgs, report: ReportViolation) -> None:
     sensitive = {
-        str(c).lower() for c in args.get_config().get("classifications") or ["pii", "sensitive"]
+        str(c).lower()
+        for c in args.get_config().get("classifications") or ["pii", "sensitive", "restricted"]
     }
     for port, table in _port_tables(args):
         if table.props.get("view"):
             continue
         # What the lineage requires (the model's facts), else what the contract says.
-        classified = dict(
-            port.get("requiredClassifications") or port.get("classifiedColumns") or {}
-        )
+        classified = {
+            **dict(port.get("classifiedColumns") or {}),
+            **dict(port.get("requiredClassifications") or {}),
+        }
         columns = dict(walk_columns(schema_columns(table.props.get("schema"))))
         for name, classification in classified.items():
             if str(classification).lower() not in sensitive:
@@ -253,15 +255,15 @@ def _pii_tags(args: StackValidationArgs, report: ReportViolation) -> None:
 
 pii_policy_tags = StackValidationPolicy(
     name="pii-policy-tags",
-    description="Columns a contract classifies as PII or sensitive carry a policy tag, so only "
-    "fine-grained readers see them.",
+    description="Columns a contract (or what they derive from) classifies as PII, sensitive "
+    "or restricted carry a policy tag, so only fine-grained readers see them.",
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=PolicyConfigSchema(
         properties={
             "classifications": {
                 "type": "array",
                 "items": {"type": "string"},
-                "default": ["pii", "sensitive"],
+                "default": ["pii", "sensitive", "restricted"],
             },
         }
     ),

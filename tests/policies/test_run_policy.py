@@ -222,3 +222,26 @@ def test_a_federated_source_of_another_project_needs_governance(
     assert run_policy(policy, [grant], allowed) == []
     home = Res(grant.type, grant.name, {**grant.props, "project": "crm-prod-1"})
     assert run_policy(policy, [home]) == []
+
+
+def test_a_restricted_column_needs_its_policy_tag(pack: LoadedPack) -> None:
+    """Re-classifying pii as restricted (higher) must not drop the tag."""
+    import json
+
+    policy = _policy(pack, "pii-policy-tags")
+    port = Res(conv.TABLE_OUTPUT_PORT, "dp-out-t", {"classifiedColumns": {"email": "restricted"}})
+
+    def table(tagged: bool) -> Res:
+        column: dict[str, Any] = {"name": "email", "type": "STRING"}
+        if tagged:
+            column["policyTags"] = {"names": [TAG]}
+        return Res(
+            TABLE,
+            "dp-out-t-table",
+            {"project": "p", "datasetId": "d", "tableId": "t", "schema": json.dumps([column])},
+            parent="dp-out-t",
+            parents=(conv.DATA_PRODUCT, conv.TABLE_OUTPUT_PORT),
+        )
+
+    assert len(run_policy(policy, [port, table(False)])) == 1
+    assert run_policy(policy, [port, table(True)]) == []
