@@ -66,8 +66,10 @@ def _column_classification(
         contract = bundle.contracts.get(ref.port)
     else:
         contract = bundle.event_contracts.get(ref.port)
-    if contract is None:
-        return None
+    if contract is None:  # a source's declared columns say it (a sheet's, a query's)
+        port = bundle.spec.input_port(ref.port) if ref.kind != PORT else None
+        declared = {c.name: c.classification for c in port.declared_columns()} if port else {}
+        return declared.get(ref.column.split(".")[0])
     field = contract.column(ref.column.split(".")[0])
     return field.classification if field is not None else None
 

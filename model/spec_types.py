@@ -47,6 +47,12 @@ SheetType = Literal[
 ]
 
 
+ColumnClass = Annotated[
+    str,
+    StringConstraints(pattern=rule(r"^[a-z][a-z0-9-]{0,30}$", "a classification such as pii")),
+]
+
+
 class SourceColumn(StrictModel):
     """A column of a source outside BigQuery (a sheet, a federated query's result)."""
 
@@ -54,3 +60,8 @@ class SourceColumn(StrictModel):
     type: SheetType
     description: Text
     required: bool = False
+    classification: ColumnClass | None = Field(
+        default=None,
+        description="How sensitive the source says it is (e.g. pii): the contracts of what "
+        "derives from it must classify it at least as high, or declassify it with a reason",
+    )

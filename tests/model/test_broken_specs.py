@@ -132,6 +132,18 @@ CASES = [
         "without a filter on event_ts",
     ),
     Case(
+        "source-column-declassified-without-a-reason",
+        replace_in(
+            "customers/product.yaml",
+            '{name: legal_name, type: STRING, required: true, description: "Legal name."}',
+            "{name: legal_name, type: STRING, required: true, classification: pii, "
+            'description: "Legal name."}',
+        ),
+        "customers/product.yaml",
+        "output_ports[0].contract",
+        "column 'name' derives from pii column input crm-db.legal_name",
+    ),
+    Case(
         "malformed-yaml",
         _write(
             TELEMETRY, "# yaml-language-server: $schema=../product.schema.json\nid: [unclosed\n"
