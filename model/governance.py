@@ -251,7 +251,7 @@ def _check_classification(
         sources = set(direct)
         for ref in direct:
             sources |= upstream_columns(lineage, ref)
-        for ref in sorted(sources):
+        for ref in [*sorted(direct), *sorted(sources - direct)]:  # the nearest named first
             source = _column_classification(ref, bundles)
             if source and source.lower() in SENSITIVE and rank(field.classification) < rank(source):
                 issues.append(

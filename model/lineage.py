@@ -10,8 +10,9 @@ diff and the catalog all read this one computation.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
@@ -19,9 +20,10 @@ from sqlglot import exp
 from sqlglot import lineage as sqlglot_lineage
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
-from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
 
 from model.bundle import ProductBundle
+from model.column_use import Use, query_uses, rows_kept
 from model.contract import Contract
 from model.conventions import SqlSyntaxError
 from model.sql import OWN_INPUT, PLACEHOLDER, SENTINEL_DB, SqlFile, parse_probe, sentinel_table
@@ -56,6 +58,12 @@ class PortLineage:
     # and trimming: what a contract says of them holds for that column too (the local
     # run's generated data is drawn from it).
     carried: frozenset[str] = field(default=frozenset())
+    # SQL only (a pipeline's code is not read): source column -> how the query uses it
+    # other than selecting it (column_use.HOWS), each output column's computation, and
+    # the clauses that decide which rows are kept (fingerprints, compared by the diff)
+    uses: Mapping[ColumnRef, frozenset[str]] = field(default_factory=dict)
+    computed: Mapping[str, str] = field(default_factory=dict)
+    rows: str = ""
 
     def upstream_ports(self) -> set[tuple[str, str]]:
         return {
@@ -91,30 +99,54 @@ class _Tables:
         return f"`{SENTINEL_DB}.{name}`"
 
 
+@dataclass(frozen=True)
+class _Query:
+    """What one query's text says, on the schemas it reads (see `_trace`)."""
+
+    # output column, the (table, column) leaves it derives from, whether its value is
+    # carried, and a fingerprint of how it is computed (every step of its lineage)
+    columns: tuple[tuple[str, frozenset[tuple[str, str]], bool, str], ...]
+    problems: tuple[str, ...]
+    uses: frozenset[Use] = frozenset()  # source columns filtered, joined, grouped on
+    rows: str = ""  # fingerprint of the clauses that decide which rows are kept
+
+
 def _sql_lineage(
-    bundle: ProductBundle, sql: SqlFile, ports: Mapping[tuple[str, str], Contract]
-) -> tuple[dict[str, frozenset[ColumnRef]], list[str], frozenset[str]]:
+    bundle: ProductBundle, sql: SqlFile, ports: Mapping[tuple[str, str], Contract], field: str
+) -> PortLineage:
     tables = _Tables(bundle, ports)
     text = PLACEHOLDER.sub(tables.replace, sql.text)
     schema = tuple(
         sorted((name, tuple(sorted(cols.items()))) for name, cols in tables.columns.items())
     )
-    traced, problems = _trace(text, schema)
+    query = _trace(text, schema)
+
+    def ref(table: str, column: str) -> ColumnRef | None:
+        source = tables.by_table.get(table)
+        return ColumnRef(source.kind, source.product, source.port, column) if source else None
+
     columns: dict[str, frozenset[ColumnRef]] = {}
-    carried = frozenset(name for name, leaves, same in traced if same and len(leaves) == 1)
-    for name, leaves, _ in traced:
-        refs: set[ColumnRef] = set()
-        for table, column in leaves:
-            source = tables.by_table.get(table)
-            if source is not None:
-                refs.add(ColumnRef(source.kind, source.product, source.port, column))
-        columns[name] = frozenset(refs)
-    return columns, list(problems), carried & {n for n, refs in columns.items() if refs}
+    for name, leaves, _, _ in query.columns:
+        columns[name] = frozenset(r for t, c in leaves if (r := ref(t, c)) is not None)
+    carried = {name for name, leaves, same, _ in query.columns if same and len(leaves) == 1}
+    uses: dict[ColumnRef, set[str]] = defaultdict(set)
+    for table, column, how in query.uses:
+        if (found := ref(table, column)) is not None:
+            uses[found].add(how)
+    return PortLineage(
+        bundle.id,
+        "",
+        columns,
+        field,
+        query.problems,
+        frozenset(carried & {n for n, refs in columns.items() if refs}),
+        {r: frozenset(h) for r, h in uses.items()},
+        {name: fingerprint for name, _, _, fingerprint in query.columns},
+        query.rows,
+    )
 
 
 _Schema = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
-# output column, the (table, column) leaves it derives from, whether its value is carried
-_Traced = tuple[tuple[str, frozenset[tuple[str, str]], bool], ...]
 
 # Expressions that keep a value what it is (as far as a contract's rules can tell): a
 # column, renamed, cast, trimmed or case-folded.
@@ -147,30 +179,51 @@ def _keeps_value(node: sqlglot_lineage.Node) -> bool:
     return True
 
 
+def _computation(node: sqlglot_lineage.Node) -> str:
+    """Every step of a column's lineage as SQL: equal when it is computed the same way."""
+    return "\n".join(
+        sorted({step.expression.sql(dialect="bigquery", comments=False) for step in node.walk()})
+    )
+
+
 @lru_cache(maxsize=8192)
-def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
-    """Output column -> the (table, column) leaves it derives from. A pure function of the
-    query and the schemas it reads, cached: a contract diff loads two meshes that share
-    most products, and the lineage is most of a mesh's load time."""
+def _trace(text: str, schema: _Schema) -> _Query:
+    """Output column -> the (table, column) leaves it derives from, and how the query
+    uses its sources. A pure function of the query and the schemas it reads, cached: a
+    contract diff loads two meshes that share most products, and the lineage is most
+    of a mesh's load time."""
     try:
         statements = parse_probe(text)
     except SqlSyntaxError as exc:
-        return (), (f"does not parse: {exc}",)
+        return _Query((), (f"does not parse: {exc}",))
     if len(statements) != 1:
-        return (), ("must hold one query",)
-    query = statements[0]  # lineage copies it; the parsed tree is shared (cached)
+        return _Query((), ("must hold one query",))
+    query = statements[0]  # copied below: the parsed tree is shared (cached)
     tables: dict[str, Any] = (
         {SENTINEL_DB: {name: dict(cols) for name, cols in schema}} if schema else {}
     )
     names = [s.alias_or_name for s in query.selects] if isinstance(query, exp.Query) else []
-    try:  # every column in one walk: qualifying the query once is most of the cost
+    uses: frozenset[Use] = frozenset()
+    rows = ""
+    try:  # qualify once, read the scopes, then every column's lineage in one walk
+        qualified = qualify(
+            query.copy(),
+            schema=tables,
+            dialect="bigquery",
+            validate_qualify_columns=False,
+            identify=False,
+        )
+        root = build_scope(qualified)
+        if root is None:
+            raise SqlglotError("not a query")
+        uses, rows = query_uses(root), rows_kept(root)
         nodes = sqlglot_lineage.lineage(
-            None, query, schema=tables, dialect="bigquery", trim_selects=False
+            None, qualified, schema=tables, dialect="bigquery", scope=root, trim_selects=False
         )
         traced: dict[str, sqlglot_lineage.Node | str] = dict(nodes.items())
     except _LINEAGE_ERRORS:  # trace column by column to name the ones that fail
         traced = {name: _column_node(name, query, tables) for name in names}
-    out: list[tuple[str, frozenset[tuple[str, str]], bool]] = []
+    out: list[tuple[str, frozenset[tuple[str, str]], bool, str]] = []
     problems: list[str] = []
     for name in names:
         node = traced.get(name, f"{name}: not traced")
@@ -182,8 +235,8 @@ def _trace(text: str, schema: _Schema) -> tuple[_Traced, tuple[str, ...]]:
             for n in node.walk()
             if not n.downstream and isinstance(n.expression, exp.Table)
         }
-        out.append((name, frozenset(leaves), _keeps_value(node)))
-    return tuple(out), tuple(problems)
+        out.append((name, frozenset(leaves), _keeps_value(node), _computation(node)))
+    return _Query(tuple(out), tuple(problems), uses, rows)
 
 
 _LINEAGE_ERRORS = (SqlglotError, KeyError, ValueError, AttributeError, RecursionError)
@@ -223,10 +276,7 @@ def product_lineage(
     for step in bundle.spec.sql_steps():
         sql = bundle.sql.get(step.sql)
         if sql is not None:
-            columns, problems, carried = _sql_lineage(bundle, sql, ports)
-            out[step.port] = PortLineage(
-                bundle.id, step.port, columns, step.field, tuple(problems), carried
-            )
+            out[step.port] = replace(_sql_lineage(bundle, sql, ports, step.field), port=step.port)
     for port, lineage in bundle.spec.transformation.declared_lineage().items():
         declared = _declared_lineage(bundle, lineage)
         out[port] = PortLineage(

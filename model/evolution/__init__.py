@@ -106,6 +106,8 @@ class _Differ:
             elif old is not None and new is not None:
                 product_changes = [self._lineage_detail(c) for c in compare_product(old, new)]
                 self.out.changes += product_changes
+                if any(c.rule == "transformation-changed" for c in product_changes):
+                    self.out.changes += self._computations(new)
                 self._ports(old, new)
                 self._product_versioning(old, new, product_changes)
         self.out.changes = [self._with_blast(c) for c in self.out.changes]
@@ -169,6 +171,27 @@ class _Differ:
         if not moved:
             return replace(change, detail="column lineage unchanged")
         return replace(change, detail="; ".join(moved))
+
+    def _computations(self, new: ProductBundle) -> list[Change]:
+        """Output columns a SQL edit computes another way, and ports whose queries keep
+        other rows, under unchanged contracts (the contract diff judges those)."""
+        out: list[Change] = []
+        pid = new.id
+        for step in new.spec.sql_steps():
+            before = self.base.lineage.get((pid, step.port))
+            after = self.head.lineage.get((pid, step.port))
+            if before is None or after is None or not before.computed:
+                continue
+            file = new.path.parent / step.sql
+            if before.rows != after.rows:
+                detail = f"{step.sql}: filters, joins or grouping changed"
+                out.append(Change("rows-kept-changed", pid, step.port, "", detail, file))
+            for column in sorted(set(before.computed) & set(after.computed)):
+                if before.computed[column] != after.computed[column]:
+                    out.append(
+                        Change("column-computation-changed", pid, step.port, column, step.sql, file)
+                    )
+        return out
 
     def _ports(self, old: ProductBundle, new: ProductBundle) -> None:
         before = {p.name: p for p in old.spec.output_ports}
@@ -293,7 +316,7 @@ class _Differ:
             add(Problem("version-not-bumped", pid, port, f"contract changed, still {new}", file))
 
     def _with_blast(self, change: Change) -> Change:
-        if change.category != BREAKING or not change.port:
+        if not change.shows_reach or not change.port:
             return change
         if change.product not in self.base.products:
             return change

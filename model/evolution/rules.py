@@ -24,6 +24,7 @@ class Rule:
     category: str  # BREAKING | NON_BREAKING | GOVERNANCE
     meaning: str
     approval: bool = False  # also needs the governance owners' review
+    reach: bool = False  # shows who reads it, like a breaking change, whatever its class
 
 
 _TABLE = (
@@ -121,6 +122,20 @@ _TABLE = (
         NON_BREAKING,
         "SQL or pipeline settings changed; the output contracts are judged on their own",
     ),
+    Rule(
+        "column-computation-changed",
+        NON_BREAKING,
+        "the SQL computes an output column another way (its expression, or what it reads) "
+        "under the same contract; its readers are listed, transitively",
+        reach=True,
+    ),
+    Rule(
+        "rows-kept-changed",
+        NON_BREAKING,
+        "the SQL keeps other rows (its filters, joins, grouping or limits changed) under "
+        "the same contract; every reader of the port is listed, transitively",
+        reach=True,
+    ),
     Rule("description-changed", NON_BREAKING, "names, descriptions, tags or other metadata"),
     # stacks and the pack
     Rule("stack-config-changed", NON_BREAKING, "a non-production stack's config changed"),
@@ -167,6 +182,10 @@ class Consumer:
     port: str  # an output port; "" for a reader whose outputs do not use the change
     columns: tuple[str, ...]
     stacks: tuple[str, ...]  # stacks that deploy the product
+    # how its query uses the change (column_use.HOWS) where it reads the changed port
+    # itself, and the ports it reads it through where it does not
+    uses: tuple[str, ...] = ()
+    through: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,6 +202,11 @@ class Change:
     @property
     def category(self) -> str:
         return RULES[self.rule].category
+
+    @property
+    def shows_reach(self) -> bool:
+        """Its report lists who reads what it changed (the blast radius)."""
+        return self.category == BREAKING or RULES[self.rule].reach
 
     @property
     def subject(self) -> str:

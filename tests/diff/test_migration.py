@@ -194,10 +194,16 @@ def test_blast_radius_through_two_levels_of_views(repo: Path, run_diff: Run) -> 
         "co2_above_outdoor_ppm",
         "max_co2_ppm",
     ]
+    assert reach[("iot-analytics", "co2-per-room-hourly")]["uses"] == ["selects"]
     level_two = reach[("iot-reporting", "co2-peaks")]
-    assert level_two["columns"] == ["peak_ppm"]  # not tenant_id, room or hour
+    # it keeps the rows WHERE max_co2_ppm > 1000: every column of it changes with value
+    assert level_two["columns"] == ["hour", "peak_ppm", "room", "tenant_id"]
+    assert level_two["through"] == ["iot-analytics.co2-per-room-hourly"]
     assert level_two["stacks"] == ["iot-dev"]
-    assert "affects iot-reporting.co2-peaks: peak_ppm (stacks: iot-dev)" in out
+    assert (
+        "affects iot-reporting.co2-peaks (through iot-analytics.co2-per-room-hourly): "
+        "hour, peak_ppm, room, tenant_id (stacks: iot-dev)"
+    ) in out
 
 
 def test_removing_a_port_a_registry_reader_reads(repo: Path, run_diff: Run) -> None:

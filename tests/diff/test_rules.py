@@ -545,10 +545,13 @@ def test_removed_port_rule_names_its_readers(repo: Path, run_diff: Run) -> None:
 
 def test_every_rule_has_a_case() -> None:
     """Each rule of the table is raised by some test here or in test_migration.py,
-    test_compare.py (the ones a valid IoT spec cannot reach by a small edit)."""
+    test_compare.py (the ones a valid IoT spec cannot reach by a small edit), and
+    test_blast.py (SQL edits under an unchanged contract)."""
     here = Path(__file__).read_text()
-    elsewhere = (Path(__file__).parent / "test_migration.py").read_text()
-    elsewhere += (Path(__file__).parent / "test_compare.py").read_text()
+    elsewhere = "".join(
+        (Path(__file__).parent / f"test_{name}.py").read_text()
+        for name in ("migration", "compare", "blast")
+    )
     missing = [r for r in RULES if f'"{r}"' not in here + elsewhere]
     assert not missing
 

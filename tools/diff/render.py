@@ -17,7 +17,8 @@ def _consumer(c: Consumer) -> str:
     where = f" (stacks: {', '.join(c.stacks)})" if c.stacks else " (no stack deploys it)"
     if not c.port:
         return f"{c.product} reads the port; none of its outputs use the change{where}"
-    return f"{c.product}.{c.port}: {', '.join(c.columns)}{where}"
+    how = ", ".join(c.uses) + "".join(f", through {t}" for t in c.through)
+    return f"{c.product}.{c.port} ({how.strip(', ')}): {', '.join(c.columns)}{where}"
 
 
 def _reach(c: Change) -> list[str]:
@@ -57,7 +58,7 @@ def text(r: DiffReport) -> str:
         out.append(f"\n{title}:")
         for c in items:
             out.append(f"  {_line(r, c)}  [{r.show(c.file)}]")
-            if category == BREAKING:
+            if c.shows_reach:
                 out += [f"      {line}" for line in _reach(c)]
     if r.approvals:
         out.append("\nGovernance changes (need approval):")
@@ -103,7 +104,9 @@ def markdown(r: DiffReport) -> str:
     other = [c for c in r.changes if c.category == NON_BREAKING]
     if other:
         out += [f"<details><summary>{len(other)} non-breaking change(s)</summary>", ""]
-        out += [f"- `{c.rule}` {_cell(c.subject)} {_cell(c.detail)}" for c in other]
+        for c in other:
+            out.append(f"- `{c.rule}` {_cell(c.subject)} {_cell(c.detail)}")
+            out += [f"  - {_cell(line)}" for line in _reach(c)] if c.shows_reach else []
         out += ["", "</details>", ""]
     out.append("<sub>`datamesh diff`: rules in the README, section Contract evolution.</sub>")
     return "\n".join(out)
@@ -126,7 +129,7 @@ def github(r: DiffReport) -> str:
     for p in r.problems:
         emit(p.level, r.repo_path(p.file), f"datamesh diff: {p.rule}", p.message)
     for c in r.changes:
-        if c.category == BREAKING:
+        if c.shows_reach:
             reach = "; ".join(_reach(c))
             emit("warning", r.repo_path(c.file), f"breaking: {c.rule}", f"{_line(r, c)}: {reach}")
     for a in r.approvals:
@@ -157,6 +160,8 @@ def to_json(r: DiffReport) -> dict[str, Any]:
                     "port": x.port,
                     "columns": list(x.columns),
                     "stacks": list(x.stacks),
+                    "uses": list(x.uses),
+                    "through": list(x.through),
                 }
                 for x in c.affected
             ],
@@ -198,6 +203,7 @@ def rules_table() -> str:
     out = ["| rule | class | meaning |", "|---|---|---|"]
     for rule in RULES.values():
         cls = rule.category + (" + governance review" if rule.approval else "")
+        cls += ", readers listed" if rule.reach else ""
         out.append(f"| `{rule.id}` | {cls} | {rule.meaning} |")
     out += ["", "| versioning problem | level | meaning |", "|---|---|---|"]
     out += [f"| `{k}` | {level} | {meaning} |" for k, (level, meaning) in VERSIONING.items()]
