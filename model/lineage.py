@@ -179,11 +179,23 @@ def _keeps_value(node: sqlglot_lineage.Node) -> bool:
     return True
 
 
-def _computation(node: sqlglot_lineage.Node) -> str:
+def _anonymous(text: str, schema: _Schema) -> str:
+    """A fingerprint without the source tables' names (a column qualified by a table
+    without an alias names it): reading a successor port the same way is no change; a
+    change of source shows in the lineage itself."""
+    for name, _ in sorted(schema, key=lambda table: -len(table[0])):
+        text = text.replace(name, "_")
+    return text
+
+
+def _computation(node: sqlglot_lineage.Node, schema: _Schema) -> str:
     """Every step of a column's lineage as SQL: equal when it is computed the same way."""
-    return "\n".join(
-        sorted({step.expression.sql(dialect="bigquery", comments=False) for step in node.walk()})
-    )
+    steps = {
+        step.expression.sql(dialect="bigquery", comments=False)
+        for step in node.walk()
+        if not isinstance(step.expression, exp.Table)
+    }
+    return _anonymous("\n".join(sorted(steps)), schema)
 
 
 @lru_cache(maxsize=8192)
@@ -216,7 +228,7 @@ def _trace(text: str, schema: _Schema) -> _Query:
         root = build_scope(qualified)
         if root is None:
             raise SqlglotError("not a query")
-        uses, rows = query_uses(root), rows_kept(root)
+        uses, rows = query_uses(root), _anonymous(rows_kept(root), schema)
         nodes = sqlglot_lineage.lineage(
             None, qualified, schema=tables, dialect="bigquery", scope=root, trim_selects=False
         )
@@ -235,7 +247,7 @@ def _trace(text: str, schema: _Schema) -> _Query:
             for n in node.walk()
             if not n.downstream and isinstance(n.expression, exp.Table)
         }
-        out.append((name, frozenset(leaves), _keeps_value(node), _computation(node)))
+        out.append((name, frozenset(leaves), _keeps_value(node), _computation(node, schema)))
     return _Query(tuple(out), tuple(problems), uses, rows)
 
 
@@ -325,6 +337,22 @@ def upstream_columns(
         out.add(parent)
         out |= upstream_columns(lineage, parent, seen | {ref})
     return out
+
+
+def derivation(
+    lineage: Mapping[tuple[str, str], PortLineage], ref: ColumnRef, depth: int = 0
+) -> Any:
+    """How a column is derived, all the way up, without naming the ports in between: at
+    each level the expression computing it and the derivations of its parents; an
+    input's or untraced port's column is itself. Two columns with the same derivation
+    hold the same values: a reader moving to a successor port of the same data keeps it,
+    one moving to another table does not."""
+    port = lineage.get((ref.product, ref.port)) if ref.kind == PORT else None
+    parents = port.columns.get(ref.column) if port is not None else None
+    if port is None or not parents or depth > 64:
+        return ref
+    above = frozenset(derivation(lineage, parent, depth + 1) for parent in parents)
+    return (port.computed.get(ref.column, ""), above)
 
 
 def filter_values(

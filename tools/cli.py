@@ -277,6 +277,14 @@ def diff(
     ] = None,
     project_dir: Annotated[Path, typer.Option(help="Folder with Pulumi.yaml")] = Path("."),
     rules: Annotated[bool, typer.Option("--rules", help="Print the rule table and exit")] = False,
+    approved_by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--approved-by",
+            help="A governance owner (@org/team or @user) who approved the pull request; "
+            "repeat for each",
+        ),
+    ] = None,
 ) -> None:
     """Contract evolution gate: classify every change between two versions of the mesh,
     enforce versioning and show who each breaking change reaches."""
@@ -290,7 +298,15 @@ def diff(
     assert base is not None
     one_of(output_format, list(FORMATS), "--format")
     writable_file(json_file, "--json")
-    report = run_diff(project_dir, base, head, products_dir, policy_pack, progress=_progress)
+    report = run_diff(
+        project_dir,
+        base,
+        head,
+        products_dir,
+        policy_pack,
+        progress=_progress,
+        approved_by=tuple(approved_by or ()),
+    )
     sys.stdout.write(render_diff(report, output_format) + "\n")
     if json_file is not None:
         json_file.write_text(json.dumps(to_json(report), indent=2) + "\n")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from model.bundle import ProductBundle
-from model.contract import SEMVER
+from model.contract import SEMVER, BigQueryField, Contract
 from model.evolution.blast import Downstream
 from model.evolution.compare import (
     compare_columns,
@@ -22,6 +22,8 @@ from model.evolution.compare import (
     dataset_change,
 )
 from model.evolution.rules import BREAKING, RULES, VERSIONING, Change, Consumer, Problem, Rule
+from model.governance import SENSITIVE
+from model.lineage import PORT, ColumnRef, derivation, upstream_columns
 from model.mesh import Mesh
 from model.product import OutputPort
 
@@ -259,7 +261,9 @@ class _Differ:
     ) -> None:
         pid = new.id
         a, b = old.contracts[port.name], new.contracts[port.name]
-        changes = compare_port_settings(pid, port, new_port, new.path)
+        protected = any(_protects(c, p) for c, p in ((a, port), (b, new_port)))
+        changes = compare_port_settings(pid, port, new_port, new.path, protected)
+        changes += self._tenant_resourced(new, port, new_port)
         moved = dataset_change(old, new)
         if moved and port.serves_rows:
             changes.append(Change("dataset-changed", pid, port.name, "", moved, new.path))
@@ -272,6 +276,27 @@ class _Differ:
             changes.append(Change("description-changed", pid, port.name, "", "contract", b.path))
         self.out.changes += changes
         self._versioning(pid, port.name, a.version, b.version, changes, body_changed, b.path)
+
+    def _tenant_resourced(
+        self, new: ProductBundle, port: OutputPort, new_port: OutputPort
+    ) -> list[Change]:
+        """The same tenant column, derived another way: every row may now show to another
+        tenant (the tenant of a device's placement today instead of the one stamped on the
+        reading). Moving to a successor port of the same data derives it the same way."""
+        column = port.tenant_column
+        if not column or column != new_port.tenant_column:
+            return []
+        ref = ColumnRef(PORT, new.id, port.name, column)
+        if derivation(self.base.lineage, ref) == derivation(self.head.lineage, ref):
+            return []
+        before = upstream_columns(self.base.lineage, ref)
+        after = upstream_columns(self.head.lineage, ref)
+
+        def show(refs: set[ColumnRef]) -> str:
+            return ", ".join(sorted(map(str, refs))) or "the same columns"
+
+        detail = f"now from {show(after - before)}; before from {show(before - after)}"
+        return [Change("tenant-column-resourced", new.id, port.name, column, detail, new.path)]
 
     def _versioning(
         self,
@@ -327,6 +352,17 @@ class _Differ:
             (change.product, change.port), ()
         )
         return replace(change, affected=affected, readers_elsewhere=tuple(elsewhere))
+
+
+def _protects(contract: Contract, port: OutputPort) -> bool:
+    """A port whose readers governance vets: tenant-scoped, or serving sensitive columns."""
+
+    def sensitive(fields: tuple[BigQueryField, ...]) -> bool:
+        return any(
+            (f.classification or "").lower() in SENSITIVE or sensitive(f.fields) for f in fields
+        )
+
+    return bool(port.tenant_column) or sensitive(contract.fields)
 
 
 def diff_meshes(

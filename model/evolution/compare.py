@@ -9,8 +9,19 @@ from typing import Any, NamedTuple
 from model.bundle import ProductBundle
 from model.contract import BigQueryField, Contract
 from model.evolution.rules import Change
+from model.governance import SENSITIVE, rank
 from model.product import OutputPort, Product
 from model.quality import Check
+
+
+def lowers(old: str | None, new: str | None) -> bool:
+    """A classification change that protects less: lower, removed, or out of the classes
+    the pack requires a policy tag for."""
+    if not old:
+        return False
+    leaves_tag = old.lower() in SENSITIVE and (new or "").lower() not in SENSITIVE
+    return not new or rank(new) < rank(old) or leaves_tag
+
 
 # (product, port, column) -> REQUIRED columns downstream that derive from it
 RequiredDownstream = Callable[[str, str, str], list[str]]
@@ -81,15 +92,9 @@ def compare_columns(
         if m0 != m1:
             out.append(_mode_change(product, port.name, col, m0, m1, f, required_downstream))
         if c0 != c1:
+            rule = "column-classification-" + ("lowered" if lowers(c0, c1) else "changed")
             out.append(
-                Change(
-                    "column-classification-changed",
-                    product,
-                    port.name,
-                    col,
-                    f"{c0 or 'none'} -> {c1 or 'none'}",
-                    f,
-                )
+                Change(rule, product, port.name, col, f"{c0 or 'none'} -> {c1 or 'none'}", f)
             )
         if d0 != d1:
             out.append(Change("description-changed", product, port.name, col, "description", f))
@@ -242,7 +247,11 @@ def compare_slas(base: Contract, head: Contract, product: str, port: str) -> lis
 # ---- ports -------------------------------------------------------------------------------
 
 
-def compare_port_settings(product: str, old: OutputPort, new: OutputPort, f: Any) -> list[Change]:
+def compare_port_settings(
+    product: str, old: OutputPort, new: OutputPort, f: Any, protected: bool = False
+) -> list[Change]:
+    """`protected`: the port is tenant-scoped or serves sensitive columns (at either side):
+    a consumer added to it needs the governance owners."""
     name = new.name
     out: list[Change] = []
 
@@ -257,14 +266,20 @@ def compare_port_settings(product: str, old: OutputPort, new: OutputPort, f: Any
     if set(old.consumers) - set(new.consumers):
         add("access-revoked", ", ".join(sorted(set(old.consumers) - set(new.consumers))))
     if set(new.consumers) - set(old.consumers):
-        add("access-granted", ", ".join(sorted(set(new.consumers) - set(old.consumers))))
+        rule = "protected-access-granted" if protected else "access-granted"
+        add(rule, ", ".join(sorted(set(new.consumers) - set(old.consumers))))
     if old.tenant_column != new.tenant_column:
         add(
             "tenant-column-changed",
             f"{old.tenant_column or 'none'} -> {new.tenant_column or 'none'}",
         )
     if old.declassify != new.declassify:
-        add("declassify-changed", "")
+        before, after = dict(old.declassify), dict(new.declassify)
+        widened = sorted(c for c, why in after.items() if before.get(c) != why)
+        if widened:
+            add("declassify-widened", ", ".join(widened))
+        else:
+            add("declassify-changed", ", ".join(sorted(set(before) - set(after))))
     for rule, detail in old.settings_changes(new):
         add(rule, detail)
     return out
@@ -287,10 +302,12 @@ def compare_product(base: ProductBundle, head: ProductBundle) -> list[Change]:
     if a.owner != b.owner:
         out.append(Change("owner-changed", pid, "", "", f"{a.owner.group} -> {b.owner.group}", f))
     if a.classification != b.classification:
-        detail = f"{a.classification.value} -> {b.classification.value}"
-        out.append(Change("classification-changed", pid, "", "", detail, f))
+        x, y = a.classification.value, b.classification.value
+        rule = "classification-" + ("lowered" if lowers(x, y) else "changed")
+        out.append(Change(rule, pid, "", "", f"{x} -> {y}", f))
     if a.cross_tenant != b.cross_tenant:
-        out.append(Change("cross-tenant-changed", pid, "", "", "", f))
+        rule = "cross-tenant-set" if b.cross_tenant else "cross-tenant-changed"
+        out.append(Change(rule, pid, "", "", b.cross_tenant.reason if b.cross_tenant else "", f))
     for key, direction in _SLO_DIRECTION.items():
         x, y = getattr(a.slos, key), getattr(b.slos, key)
         if x == y:

@@ -66,8 +66,28 @@ _TABLE = (
         approval=True,
     ),
     Rule("access-granted", GOVERNANCE, "a consumer group was added to a port"),
+    Rule(
+        "protected-access-granted",
+        GOVERNANCE,
+        "a consumer group was added to a tenant-scoped port or one serving pii, sensitive "
+        "or restricted columns",
+        approval=True,
+    ),
     Rule("access-revoked", GOVERNANCE, "a consumer group was removed from a port"),
-    Rule("declassify-changed", GOVERNANCE, "a column's declassification changed"),
+    Rule("declassify-changed", GOVERNANCE, "a column's declassification was narrowed"),
+    Rule(
+        "declassify-widened",
+        GOVERNANCE,
+        "a column was declassified, or its declassification reason changed",
+        approval=True,
+    ),
+    Rule(
+        "tenant-column-resourced",
+        GOVERNANCE,
+        "the tenant column derives from other upstream columns (through SQL or declared "
+        "lineage): which tenant sees a row changes",
+        approval=True,
+    ),
     # columns
     Rule("column-added", NON_BREAKING, "a NULLABLE or REPEATED column, or any column of a view"),
     Rule(
@@ -89,7 +109,13 @@ _TABLE = (
         BREAKING,
         "REQUIRED to NULLABLE while a REQUIRED column downstream derives from it",
     ),
-    Rule("column-classification-changed", GOVERNANCE, "a column's classification changed"),
+    Rule("column-classification-changed", GOVERNANCE, "a column's classification was raised"),
+    Rule(
+        "column-classification-lowered",
+        GOVERNANCE,
+        "a column's classification was lowered or removed, or moved to one without a policy tag",
+        approval=True,
+    ),
     Rule("column-order-changed", NON_BREAKING, "columns reordered (writes go by name)"),
     # guarantees
     Rule("quality-rule-added", NON_BREAKING, "a new quality rule: a stronger guarantee"),
@@ -108,8 +134,20 @@ _TABLE = (
     Rule("product-added", NON_BREAKING, "a new product"),
     Rule("product-removed", NON_BREAKING, "a product is gone (its ports are judged one by one)"),
     Rule("owner-changed", GOVERNANCE, "the owning team or group changed (who may write)"),
-    Rule("classification-changed", GOVERNANCE, "the product's classification changed"),
-    Rule("cross-tenant-changed", GOVERNANCE, "the product started or stopped crossing tenants"),
+    Rule("classification-changed", GOVERNANCE, "the product's classification was raised"),
+    Rule(
+        "classification-lowered",
+        GOVERNANCE,
+        "the product's classification was lowered",
+        approval=True,
+    ),
+    Rule("cross-tenant-changed", GOVERNANCE, "the product stopped crossing tenants"),
+    Rule(
+        "cross-tenant-set",
+        GOVERNANCE,
+        "the product started crossing tenants (or changed its reason)",
+        approval=True,
+    ),
     Rule("inputs-changed", NON_BREAKING, "input ports changed"),
     Rule(
         "event-schema-changed",
@@ -171,6 +209,11 @@ VERSIONING = {
     ),
     "version-decreased": (ERROR, "the contract version went down"),
     "version-not-bumped": (WARNING, "the contract changed but its version did not"),
+    "governance-approval-required": (
+        ERROR,
+        "a change that lowers protection, not yet approved by the governance owners",
+    ),
+    "governance-file-unowned": (ERROR, "a governance file that no CODEOWNERS entry owns"),
 }
 
 

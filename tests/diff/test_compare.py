@@ -34,7 +34,8 @@ def test_cross_tenant_changed() -> None:
         update={"cross_tenant": CrossTenant(reason="benchmarks across tenants")}
     )
     changed = type(bundle)(spec, bundle.path, bundle.contracts, bundle.event_contracts, bundle.sql)
-    assert [c.rule for c in compare_product(bundle, changed)] == ["cross-tenant-changed"]
+    assert [c.rule for c in compare_product(bundle, changed)] == ["cross-tenant-set"]
+    assert [c.rule for c in compare_product(changed, bundle)] == ["cross-tenant-changed"]
 
 
 def test_topic_retention_shortened() -> None:
@@ -95,3 +96,39 @@ def test_the_same_valid_values_in_another_order_are_no_change(tmp_path: Any) -> 
     assert compare_quality(a, b, "iot-actions-taken", "actions") == []
     assert [x.rule for x in compare_quality(a, c, "p", "q")] == ["quality-rule-tightened"]
     assert [x.rule for x in compare_quality(a, d, "p", "q")] == ["quality-rule-loosened"]
+
+
+def _topic(**changes: Any) -> TopicOutput:
+    """A port with no tenant column (an alerts topic); its contract's classes decide."""
+    fields = {
+        "kind": "topic",
+        "name": "alerts",
+        "physical_name": "alerts_v1",
+        "contract": "contracts/alerts.odcs.yaml",
+    }
+    return TopicOutput(**(fields | changes))
+
+
+def test_access_granted_to_an_unprotected_port() -> None:
+    """Not tenant-scoped and serving no sensitive column: the owners decide alone."""
+    old, new = _topic(consumers=[]), _topic(consumers=["ops@example.com"])
+    assert [c.rule for c in compare_port_settings("p", old, new, None)] == ["access-granted"]
+    protected = compare_port_settings("p", old, new, None, protected=True)
+    assert [c.rule for c in protected] == ["protected-access-granted"]
+
+
+def test_declassify_narrowed_and_widened() -> None:
+    mesh = load_mesh(PRODUCTS)
+    port = mesh["iot-analytics"].spec.output_ports[0]
+    wide = port.model_copy(update={"declassify": {"readings": "a count", "room": "a label"}})
+    narrow = port.model_copy(update={"declassify": {"readings": "a count"}})
+    reason = port.model_copy(update={"declassify": {"readings": "another reason"}})
+    assert [c.rule for c in compare_port_settings("a", wide, narrow, None)] == [
+        "declassify-changed"
+    ]
+    assert [c.rule for c in compare_port_settings("a", narrow, wide, None)] == [
+        "declassify-widened"
+    ]
+    assert [c.rule for c in compare_port_settings("a", narrow, reason, None)] == [
+        "declassify-widened"
+    ]

@@ -58,6 +58,14 @@ def text(rel: str, old: str, new: str) -> Edit:
     return replace_in(rel, old, new, count=1)
 
 
+def _each(*edits: Edit) -> Edit:
+    def edit(repo: Path) -> None:
+        for one in edits:
+            one(repo)
+
+    return edit
+
+
 def _rename_column(d: dict[str, Any]) -> None:
     _prop(d, "unit")["name"] = "value_unit"
 
@@ -254,10 +262,33 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         0,
         ("iot-telemetry", "metrics", ""),
     ),
-    "declassify-changed": (
+    "declassify-widened": (  # lowers protection: fails until governance approves
         spec(A, lambda d: _port(d, CO2_PORT).update(declassify={"readings": "a count"})),
-        0,
+        1,
         ("iot-analytics", CO2_PORT, ""),
+    ),
+    "tenant-column-resourced": (
+        # the tenant of the placement instead of the tenant stamped on the reading
+        _each(
+            text(f"{A}/sql/climate_daily.sql", "  m.tenant_id,\n", "  p.tenant_id,\n"),
+            text(f"{A}/sql/climate_daily.sql", "GROUP BY m.tenant_id", "GROUP BY p.tenant_id"),
+        ),
+        1,
+        ("iot-analytics", "climate-daily", "tenant_id"),
+    ),
+    "column-classification-lowered": (
+        contract(
+            METRICS,
+            lambda d: _prop(d, "tenant_id").update(classification="public"),
+            _version("1.0.1"),
+        ),
+        1,
+        ("iot-telemetry", "metrics", "tenant_id"),
+    ),
+    "classification-lowered": (
+        spec(T, set_in("classification", value="internal")),
+        1,
+        ("iot-telemetry", "", ""),
     ),
     "product-removed": (
         lambda repo: _remove_analytics(repo),
@@ -269,9 +300,9 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         0,
         ("iot-telemetry", "metrics", ""),
     ),
-    "access-granted": (
+    "protected-access-granted": (  # a tenant-scoped port
         _metrics_port(lambda p: p["consumers"].append("data-science@example.com")),
-        0,
+        1,
         ("iot-telemetry", "metrics", ""),
     ),
     "access-revoked": (

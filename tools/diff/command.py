@@ -14,7 +14,7 @@ from model.evolution import Change, Problem, diff_meshes
 from model.evolution.rules import GOVERNANCE, RULES
 from model.mesh import load_product
 from tools.diff.git import GitProblem, repo_root, resolve, unpack
-from tools.diff.governance import Approval, approvals, governance_changes
+from tools.diff.governance import Approval, approval_problems, approvals, governance_changes
 from tools.diff.side import Side, SideProblem, load_side, locate
 
 WORKING_TREE = "working tree"
@@ -62,9 +62,11 @@ def run_diff(
     products_dir: Path | None,
     pack_dir: Path | None,
     progress: Callable[[str], None] = lambda _: None,
+    approved_by: tuple[str, ...] = (),
 ) -> DiffReport:
     """Raises GitProblem or SideProblem on invalid input. The folders default to
-    `products` and `policies` at the project folder."""
+    `products` and `policies` at the project folder; `approved_by`: the governance owners
+    who approved the pull request (its workflow reads the reviews)."""
     root = repo_root(project_dir)
     products_rel = _relative(products_dir or project_dir / "products", root, "--products-dir")
     pack_rel = _relative(pack_dir or project_dir / "policies", root, "--policy-pack")
@@ -101,7 +103,9 @@ def run_diff(
         needs_review = [
             c for c in report.changes if c.category == GOVERNANCE or RULES[c.rule].approval
         ]
-        report.approvals = approvals(base, head, needs_review)
+        report.approvals = approvals(base, head, needs_review, approved_by)
+        declared = bool(base.governance_owners or head.governance_owners)
+        report.problems += approval_problems(report.approvals, declared)
         return report
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from model.evolution import RULES, VERSIONING, Change, Consumer
 from model.evolution.rules import BREAKING, NON_BREAKING
 from tools.diff.command import DiffReport
+from tools.diff.governance import Approval
 
 JSON_VERSION = 1
 
@@ -63,10 +64,19 @@ def text(r: DiffReport) -> str:
     if r.approvals:
         out.append("\nGovernance changes (need approval):")
         for a in r.approvals:
-            owners = ", ".join(a.owners) or "no CODEOWNERS entry"
-            out.append(f"  {_line(r, a.change)}  [{r.show(a.change.file)}] approvers: {owners}")
+            out.append(f"  {_line(r, a.change)}  [{r.show(a.change.file)}] {_approvers(a)}")
     out.append("\n" + verdict(r))
     return "\n".join(out)
+
+
+def _approvers(a: Approval) -> str:
+    """Who must approve: the file's owners, and the governance owners where the change
+    lowers protection (with whether they have)."""
+    text = "approvers: " + (", ".join(a.owners) or "no CODEOWNERS entry")
+    if a.governance:
+        state = "approved" if a.approved else "not yet approved"
+        text += f"; governance required: {', '.join(a.governance)} ({state})"
+    return text
 
 
 def _cell(value: str) -> str:
@@ -97,7 +107,7 @@ def markdown(r: DiffReport) -> str:
         out += ["#### Governance changes", "", "| change | file | approvers |", "|---|---|---|"]
         out += [
             f"| `{a.change.rule}` {_cell(a.change.subject or a.change.detail)} | "
-            f"`{r.show(a.change.file)}` | {', '.join(a.owners) or '(no CODEOWNERS entry)'} |"
+            f"`{r.show(a.change.file)}` | {_cell(_approvers(a))} |"
             for a in r.approvals
         ]
         out.append("")
@@ -133,12 +143,11 @@ def github(r: DiffReport) -> str:
             reach = "; ".join(_reach(c))
             emit("warning", r.repo_path(c.file), f"breaking: {c.rule}", f"{_line(r, c)}: {reach}")
     for a in r.approvals:
-        owners = ", ".join(a.owners) or "no CODEOWNERS entry"
         emit(
-            "notice",
+            "notice" if a.approved else "error",
             r.repo_path(a.change.file),
             f"governance: {a.change.rule}",
-            f"{_line(r, a.change)}; approvers: {owners}",
+            f"{_line(r, a.change)}; {_approvers(a)}",
         )
     lines.append(verdict(r))
     return "\n".join(lines)
@@ -192,6 +201,9 @@ def to_json(r: DiffReport) -> dict[str, Any]:
                 "file": r.show(a.change.file),
                 "detail": a.change.detail,
                 "owners": list(a.owners),
+                "governance": list(a.governance),
+                "approved": a.approved,
+                "required": list(a.required),
             }
             for a in r.approvals
         ],

@@ -4,9 +4,11 @@ its stacks, the readers its stacks' registry files name, and its governance file
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from model.conventions import REGISTRY_OUTPUT
 from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, InputProblem, SpecError, SpecIssue
@@ -18,6 +20,7 @@ from tools.stack import load_stack_config, offline_registries, stack_settings
 VERSIONING_CODES = frozenset({DANGLING_PORT, MAJOR_NAME_MISMATCH})
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 _SKIP = {"__pycache__", "venv", ".venv", "node_modules"}
+_OWNER = re.compile(r"@[A-Za-z0-9][A-Za-z0-9-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)?")
 
 
 @dataclass
@@ -33,6 +36,8 @@ class Side:
     # stack -> {product it reads from another stack: that stack's name, as configured}
     external: dict[str, dict[str, str]] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # governance files: path -> text
+    # who approves changes that lower protection (production.json: governance.owners)
+    governance_owners: tuple[str, ...] = ()
 
     @property
     def deployers(self) -> dict[str, tuple[str, ...]]:
@@ -93,6 +98,8 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
         declared = production_declaration(side.root / pack_rel)
     except FloorProblem as problem:
         raise SideProblem(side, problem.issues) from None
+    if declared is not None:
+        side.governance_owners = _governance_owners(side, *declared)
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
     for path in sorted(project.glob("Pulumi.*.yaml")):
         stack = path.name[len("Pulumi.") : -len(".yaml")]
@@ -124,6 +131,18 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
                     if who not in readers[(read["product"], read["port"])]:
                         readers[(read["product"], read["port"])].append(who)
     side.readers = {key: tuple(sorted(v)) for key, v in readers.items()}
+
+
+def _governance_owners(side: Side, path: Path, declared: dict[str, Any]) -> tuple[str, ...]:
+    """`governance.owners`: GitHub teams or users as CODEOWNERS names them."""
+    section = declared.get("governance", {})
+    owners = section.get("owners", []) if isinstance(section, dict) else None
+    if not isinstance(owners, list) or not all(
+        isinstance(o, str) and _OWNER.fullmatch(o) for o in owners
+    ):
+        issue = SpecIssue(path, "governance.owners", "must list owners like @org/team or @user")
+        raise SideProblem(side, [issue])
+    return tuple(owners)
 
 
 def _listed_products(raw: str) -> list[str]:
