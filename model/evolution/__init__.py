@@ -67,6 +67,13 @@ def _version(text: str) -> Version:
     return (*core, 0, ids)
 
 
+# How an event contract's new major version is served: beside the old one.
+EVENTS = (
+    "publishers' messages in the old shape are refused; accept the new shape on a new input "
+    "port (its own topic) beside this one until every publisher has moved"
+)
+
+
 def _movement(old: str, new: str) -> str:
     a, b = _version(old), _version(new)
     if a == b:
@@ -118,28 +125,11 @@ class _Differ:
     def _product_versioning(
         self, old: ProductBundle, new: ProductBundle, changes: list[Change]
     ) -> None:
-        """Breaking changes of a whole product (its SLOs, what publishers must send) break
-        the readers of every served port; an event schema is served by its own version."""
+        """Breaking changes of a whole product (its SLOs) break the readers of every
+        served port; the events it accepts are versioned by their own contracts."""
         served = [p.name for p in old.spec.output_ports if old.contracts[p.name].major >= 1]
-        changes = [*changes, *compare_event_schemas(old, new)]
         for change in changes:
-            if change.category != BREAKING:
-                continue
-            if change.rule == "event-schema-changed":
-                self.out.changes.append(change)
-                if old.event_contracts[change.port].major >= 1:
-                    self.out.problems.append(
-                        Problem(
-                            "breaking-change-in-place",
-                            change.product,
-                            change.port,
-                            f"the events {change.product} accepts on {change.port} change "
-                            f"({change.detail}): publishers' messages are refused; accept the "
-                            "new shape on a new input port (topic) beside this one",
-                            change.file,
-                        )
-                    )
-            elif served:
+            if change.category == BREAKING and served:
                 self.out.problems.append(
                     Problem(
                         "breaking-change-in-place",
@@ -150,6 +140,13 @@ class _Differ:
                         change.file,
                     )
                 )
+        for port, event_changes in compare_event_schemas(old, new).items():
+            self.out.changes += event_changes
+            a, b = old.event_contracts[port], new.event_contracts[port]
+            body_changed = contract_body(a) != contract_body(b)
+            self._versioning(
+                new.id, port, a.version, b.version, event_changes, body_changed, b.path, EVENTS
+            )
 
     def _lineage_detail(self, change: Change) -> Change:
         """What a transformation change does to the data: the output columns whose
@@ -307,7 +304,9 @@ class _Differ:
         changes: list[Change],
         body_changed: bool,
         file: Path,
+        advice: str = "",
     ) -> None:
+        """`advice`: how to serve a new major version (a port's by default)."""
         v0, v1 = _version(old), _version(new)
         breaking = [c for c in changes if c.category == BREAKING]
         add = self.out.problems.append
@@ -319,8 +318,12 @@ class _Differ:
                     "major-bump-in-place",
                     pid,
                     port,
-                    f"{pid}.{port} moves to {new} in place: serve {new} under a new port with "
-                    f"a new physical name and keep {old} served until no consumer reads it",
+                    f"{pid}.{port} moves to {new} in place: "
+                    + (
+                        advice
+                        or f"serve {new} under a new port with a new physical name and keep "
+                        f"{old} served until no consumer reads it"
+                    ),
                     file,
                 )
             )
@@ -332,8 +335,11 @@ class _Differ:
                     pid,
                     port,
                     f"{pid}.{port} carries breaking changes ({rules}) with "
-                    f"{_movement(old, new)}; serve them as a new major version under a new "
-                    "port beside this one",
+                    f"{_movement(old, new)}; "
+                    + (
+                        advice
+                        or "serve them as a new major version under a new port beside this one"
+                    ),
                     file,
                 )
             )

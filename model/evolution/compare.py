@@ -341,30 +341,42 @@ def contract_body(contract: Contract) -> Any:
     return contract.model.model_dump(exclude_none=True)
 
 
-def compare_event_schemas(base: ProductBundle, head: ProductBundle) -> list[Change]:
-    """The payload contracts of pubsub input ports, from the publishers' side: what was
-    valid may be refused now (a new required field, a removed or retyped one)."""
-    out: list[Change] = []
+def compare_event_schemas(base: ProductBundle, head: ProductBundle) -> dict[str, list[Change]]:
+    """The payload contracts of pubsub input ports, by port, judged from the publishers'
+    side (buf's categories): what was valid may be refused now (a new required field, a
+    removed or retyped one) or stays valid (an optional field added, a field relaxed)."""
+    out: dict[str, list[Change]] = {}
     for port in head.spec.input_ports:
-        if port.name not in base.event_contracts:
-            continue
-        a, b = base.event_contracts[port.name], head.event_contracts.get(port.name)
-        if b is None:
+        a, b = base.event_contracts.get(port.name), head.event_contracts.get(port.name)
+        if a is None or b is None:
             continue
         old, new = _flat(a.fields), _flat(b.fields)
+        added = {c for c in set(new) - set(old) if not _under_any(c, set(new) - set(old))}
         problems = [f"{c} removed" for c in sorted(set(old) - set(new))]
+        problems += [f"{c} added as required" for c in sorted(added) if new[c].mode == "REQUIRED"]
         problems += [
-            f"{c} added as required" for c in sorted(set(new) - set(old)) if new[c][1] == "REQUIRED"
-        ]
-        problems += [
-            f"{c} {old[c][0]} {old[c][1]} -> {new[c][0]} {new[c][1]}"
+            f"{c} {old[c].type} {old[c].mode} -> {new[c].type} {new[c].mode}"
             for c in sorted(set(old) & set(new))
-            if old[c][:2] != new[c][:2]
+            if old[c].type != new[c].type
+            or (old[c].mode != new[c].mode and new[c].mode != "NULLABLE")
         ]
+        changes: list[Change] = []
         if problems:
-            out.append(
-                Change("event-schema-changed", head.id, port.name, "", "; ".join(problems), b.path)
+            detail = "; ".join(problems)
+            changes.append(Change("event-schema-changed", head.id, port.name, "", detail, b.path))
+        for c in sorted(added):
+            if new[c].mode != "REQUIRED":
+                detail = f"{new[c].type} {new[c].mode}"
+                changes.append(Change("event-field-added", head.id, port.name, c, detail, b.path))
+        for c in sorted(set(old) & set(new)):
+            if old[c].type == new[c].type and old[c].mode != new[c].mode == "NULLABLE":
+                detail = f"{old[c].mode} -> NULLABLE"
+                changes.append(Change("event-field-relaxed", head.id, port.name, c, detail, b.path))
+        if not changes and contract_body(a) != contract_body(b):
+            changes.append(
+                Change("description-changed", head.id, port.name, "", "event contract", b.path)
             )
+        out[port.name] = changes
     return out
 
 

@@ -156,6 +156,16 @@ _TABLE = (
         "retyped or re-moded (Pub/Sub rejects messages that do not match)",
     ),
     Rule(
+        "event-field-added",
+        NON_BREAKING,
+        "an optional field added to the events a product accepts: publishers' messages stay valid",
+    ),
+    Rule(
+        "event-field-relaxed",
+        NON_BREAKING,
+        "a required field of the events a product accepts became optional",
+    ),
+    Rule(
         "transformation-changed",
         NON_BREAKING,
         "SQL or pipeline settings changed; the output contracts are judged on their own",

@@ -577,11 +577,11 @@ def test_removed_port_rule_names_its_readers(repo: Path, run_diff: Run) -> None:
 def test_every_rule_has_a_case() -> None:
     """Each rule of the table is raised by some test here or in test_migration.py,
     test_compare.py (the ones a valid IoT spec cannot reach by a small edit), and
-    test_blast.py (SQL edits under an unchanged contract)."""
+    test_blast.py (SQL edits under an unchanged contract), test_events.py."""
     here = Path(__file__).read_text()
     elsewhere = "".join(
         (Path(__file__).parent / f"test_{name}.py").read_text()
-        for name in ("migration", "compare", "blast")
+        for name in ("migration", "compare", "blast", "events")
     )
     missing = [r for r in RULES if f'"{r}"' not in here + elsewhere]
     assert not missing
