@@ -607,9 +607,47 @@ def test_stack_stops_deploying_a_product_another_stack_reads(repo: Path, run_dif
     code, out, err, report = run_diff()
     assert code == 1, out + err
     problem = next(p for p in report["problems"] if p["rule"] == "removed-while-read")
-    assert "stack crm-prod stops deploying customers" in problem["message"]
-    assert "iot-dev, iot-prod" in problem["message"]
+    assert "stack crm-prod removed" in problem["message"]
+    assert (
+        "iot-dev: iot-analytics, iot-prod: iot-analytics still read customers"
+        in (problem["message"])
+    )
     assert "production-config-changed" in {a["rule"] for a in report["approvals"]}
+
+
+def test_removed_stack_read_through_a_registry(repo: Path, run_diff: Run) -> None:
+    """iot-dev's config lists the registry of a stack deployed from another repository
+    whose product reads iot-metadata.devices: removing iot-dev breaks that read."""
+    deployed_reader(repo, "org/data-mesh/bi", "reports", ("iot-metadata", "devices"))
+    base = commit(repo, "bi reads devices from iot-dev")
+    (repo / "Pulumi.iot-dev.yaml").unlink()
+    code, out, err, report = run_diff(base=base)
+    assert code == 1, out + err
+    problem = next(p for p in report["problems"] if p["product"] == "iot-metadata")
+    assert problem["rule"] == "removed-while-read"
+    assert "org/data-mesh/bi: reports still read iot-metadata" in problem["message"]
+
+
+def test_moved_stack_names_its_readers(repo: Path, run_diff: Run) -> None:
+    """A stack moved to another project: every reader loses its tables, in this
+    repository (another stack's externalProducts) and in registries."""
+    deployed_reader(repo, "org/data-mesh/bi", "reports", ("iot-metadata", "devices"))
+    base = commit(repo, "bi reads devices from iot-dev")
+    text("Pulumi.crm-prod.yaml", "gcp:project: example-crm-prod", "gcp:project: crm-elsewhere")(
+        repo
+    )
+    text("Pulumi.iot-dev.yaml", "data-mesh:location: europe-west1", "data-mesh:location: EU")(repo)
+    code, out, err, report = run_diff(base=base)
+    assert code == 1, out + err
+    moved = {
+        c["detail"].split(":")[0]: c["readersElsewhere"]
+        for c in report["changes"]
+        if c["rule"] == "stack-placement-changed"
+    }
+    assert moved["stack crm-prod"] == ["iot-dev: iot-analytics", "iot-prod: iot-analytics"]
+    assert moved["stack iot-dev"] == ["org/data-mesh/bi: reports"]
+    assert "read by iot-prod: iot-analytics (externalProducts)" in out
+    assert "no consumer product reads it" not in out
 
 
 def test_outside_a_git_repository(tmp_path: Path) -> None:

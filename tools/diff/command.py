@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from model.errors import COMMAND_LINE, DANGLING_PORT, MAJOR_NAME_MISMATCH, SpecIssue
@@ -148,19 +148,26 @@ def _undeployed_while_read(base: Side, head: Side, project_rel: Path) -> list[Pr
     for stack, products in base.stacks.items():
         dropped = set(products) - set(head.stacks.get(stack, ()))
         for pid in sorted(dropped):
-            readers = sorted(
-                reader
-                for reader, reads in head.external.items()
-                if reads.get(pid, "").split("/")[-1] == stack
-            )
+            # readers in this repository as the head has them (they may have moved), and
+            # in the registries the stack lists as the base has them (the head may be gone)
+            in_mesh = [
+                r for r in head.readers_of_stack(stack, {pid}) if r.split(": ")[0] in head.stacks
+            ]
+            registry = [
+                r
+                for r in base.readers_of_stack(stack, {pid})
+                if r.split(": ")[0] not in base.stacks
+            ]
+            readers = sorted({*in_mesh, *registry})
             if readers:
+                how = "removed" if stack not in head.stacks else f"stops deploying {pid}"
                 out.append(
                     Problem(
                         "removed-while-read",
                         pid,
                         "",
-                        f"stack {stack} stops deploying {pid}, which stack(s) "
-                        f"{', '.join(readers)} still read from it (data-mesh:externalProducts)",
+                        f"stack {stack} {how}: {', '.join(readers)} still read {pid} from it "
+                        "(data-mesh:externalProducts, or the registries the stack lists)",
                         head.root / project_rel / f"Pulumi.{stack}.yaml",
                     )
                 )
@@ -182,7 +189,9 @@ def _stacks_moved(base: Side, head: Side, project_rel: Path) -> tuple[list[Chang
             f"stack {stack}: project {before[0]} -> {after[0]}, location {before[1]} -> "
             f"{after[1]}; products {', '.join(products)}"
         )
-        changes.append(Change("stack-placement-changed", "", "", "", detail, file))
+        readers = tuple(head.readers_of_stack(stack, set(products)))
+        change = Change("stack-placement-changed", "", "", "", detail, file)
+        changes.append(replace(change, readers_elsewhere=readers))
         problems.append(
             Problem(
                 "breaking-change-in-place",

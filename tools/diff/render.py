@@ -3,7 +3,7 @@ commands (annotations on the pull request's files) and JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 from model.evolution import RULES, VERSIONING, Change, Consumer
@@ -22,10 +22,13 @@ def _consumer(c: Consumer) -> str:
     return f"{c.product}.{c.port} ({how.strip(', ')}): {', '.join(c.columns)}{where}"
 
 
-def _reach(c: Change) -> list[str]:
-    """The blast radius of a breaking change, one line per reader."""
+def _reach(c: Change, stacks: Collection[str] = ()) -> list[str]:
+    """The blast radius of a change, one line per reader; `stacks`: this repository's
+    (their readers are named by their externalProducts, others by registry files)."""
     lines = [f"affects {_consumer(x)}" for x in c.affected]
-    lines += [f"read by {x} (registry)" for x in c.readers_elsewhere]
+    for x in c.readers_elsewhere:
+        where = "externalProducts" if x.split(": ")[0] in stacks else "registry"
+        lines.append(f"read by {x} ({where})")
     return lines or ["no consumer product reads it"]
 
 
@@ -60,7 +63,7 @@ def text(r: DiffReport) -> str:
         for c in items:
             out.append(f"  {_line(r, c)}  [{r.show(c.file)}]")
             if c.shows_reach:
-                out += [f"      {line}" for line in _reach(c)]
+                out += [f"      {line}" for line in _reach(c, r.head_side.stacks)]
     if r.approvals:
         out.append("\nGovernance changes (need approval):")
         for a in r.approvals:
@@ -101,7 +104,7 @@ def markdown(r: DiffReport) -> str:
             out.append(
                 f"- `{c.rule}` **{_cell(c.subject)}** {_cell(c.detail)} (`{r.show(c.file)}`)"
             )
-            out += [f"  - {_cell(line)}" for line in _reach(c)]
+            out += [f"  - {_cell(line)}" for line in _reach(c, r.head_side.stacks)]
         out.append("")
     if r.approvals:
         out += ["#### Governance changes", "", "| change | file | approvers |", "|---|---|---|"]
@@ -116,7 +119,8 @@ def markdown(r: DiffReport) -> str:
         out += [f"<details><summary>{len(other)} non-breaking change(s)</summary>", ""]
         for c in other:
             out.append(f"- `{c.rule}` {_cell(c.subject)} {_cell(c.detail)}")
-            out += [f"  - {_cell(line)}" for line in _reach(c)] if c.shows_reach else []
+            if c.shows_reach:
+                out += [f"  - {_cell(line)}" for line in _reach(c, r.head_side.stacks)]
         out += ["", "</details>", ""]
     out.append("<sub>`datamesh diff`: rules in the README, section Contract evolution.</sub>")
     return "\n".join(out)
@@ -140,7 +144,7 @@ def github(r: DiffReport) -> str:
         emit(p.level, r.repo_path(p.file), f"datamesh diff: {p.rule}", p.message)
     for c in r.changes:
         if c.shows_reach:
-            reach = "; ".join(_reach(c))
+            reach = "; ".join(_reach(c, r.head_side.stacks))
             emit("warning", r.repo_path(c.file), f"breaking: {c.rule}", f"{_line(r, c)}: {reach}")
     for a in r.approvals:
         emit(

@@ -32,6 +32,9 @@ class Side:
     stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stack -> its products
     production: set[str] = field(default_factory=set)  # production stacks
     readers: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    # stack -> the products of the registries its config lists: "stack: product" -> ports
+    # they read ((product, port)); a stack's move or removal breaks these reads
+    stack_readers: dict[str, dict[str, set[tuple[str, str]]]] = field(default_factory=dict)
     placement: dict[str, tuple[str, str]] = field(default_factory=dict)  # (project, location)
     # stack -> {product it reads from another stack: that stack's name, as configured}
     external: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -47,6 +50,22 @@ class Side:
             for pid in products:
                 out[pid].append(stack)
         return {pid: tuple(stacks) for pid, stacks in out.items()}
+
+    def readers_of_stack(self, stack: str, products: set[str]) -> list[str]:
+        """Who reads `products` from `stack`: products of other stacks of this repository
+        (`data-mesh:externalProducts`) and of registries the stack's config lists."""
+        out = {
+            f"{reader}: {consumer}"
+            for reader, reads in self.external.items()
+            for pid, source in reads.items()
+            if pid in products and source.split("/")[-1] == stack and self.mesh is not None
+            for consumer in sorted(self.stacks.get(reader, ()))
+            if any(e.consumer == consumer for e in self.mesh.downstream(pid))
+        }
+        for who, ports in self.stack_readers.get(stack, {}).items():
+            if any(pid in products for pid, _ in ports):
+                out.add(who)
+        return sorted(out)
 
     def show(self, path: Path | None) -> str:
         """A path as the user knows it: relative to the repository, with the ref."""
@@ -124,10 +143,12 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
         side.stacks[stack] = tuple(products)
         if declared is not None and is_production(config, declared[1]):
             side.production.add(stack)
+        mine = side.stack_readers.setdefault(stack, defaultdict(set))
         for other, outputs in registries.items():
             for product, entry in (outputs.get(REGISTRY_OUTPUT) or {}).items():
                 for read in (entry.get("inputPorts") or {}).values():
                     who = f"{other}: {product}"
+                    mine[who].add((read["product"], read["port"]))
                     if who not in readers[(read["product"], read["port"])]:
                         readers[(read["product"], read["port"])].append(who)
     side.readers = {key: tuple(sorted(v)) for key, v in readers.items()}
