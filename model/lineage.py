@@ -47,6 +47,10 @@ class ColumnRef:
         return f"{where}.{self.column}"
 
 
+# sentinel table -> its (column, type) pairs: what a query is traced against
+_Schema = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
+
+
 @dataclass(frozen=True)
 class PortLineage:
     product: str
@@ -59,11 +63,18 @@ class PortLineage:
     # run's generated data is drawn from it).
     carried: frozenset[str] = field(default=frozenset())
     # SQL only (a pipeline's code is not read): source column -> how the query uses it
-    # other than selecting it (column_use.HOWS), each output column's computation, and
-    # the clauses that decide which rows are kept (fingerprints, compared by the diff)
+    # other than selecting it (column_use.HOWS)
     uses: Mapping[ColumnRef, frozenset[str]] = field(default_factory=dict)
-    computed: Mapping[str, str] = field(default_factory=dict)
-    rows: str = ""
+    query: tuple[str, _Schema] | None = None  # the traced query, for fingerprints()
+
+    def fingerprints(self) -> tuple[Mapping[str, str], str]:
+        """(output column -> how it is computed, the clauses that keep its rows), SQL
+        only. Made on demand: only the contract diff reads them, for the queries it
+        compares, and writing every step of every column as SQL costs a third of a load."""
+        if self.query is None:
+            return {}, ""
+        query = _trace(*self.query, fingerprints=True)
+        return {name: print_ for name, _, _, print_ in query.columns}, query.rows
 
     def upstream_ports(self) -> set[tuple[str, str]]:
         return {
@@ -141,12 +152,9 @@ def _sql_lineage(
         query.problems,
         frozenset(carried & {n for n, refs in columns.items() if refs}),
         {r: frozenset(h) for r, h in uses.items()},
-        {name: fingerprint for name, _, _, fingerprint in query.columns},
-        query.rows,
+        (text, schema),
     )
 
-
-_Schema = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
 # Expressions that keep a value what it is (as far as a contract's rules can tell): a
 # column, renamed, cast, trimmed or case-folded.
@@ -199,11 +207,12 @@ def _computation(node: sqlglot_lineage.Node, schema: _Schema) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _trace(text: str, schema: _Schema) -> _Query:
+def _trace(text: str, schema: _Schema, fingerprints: bool = False) -> _Query:
     """Output column -> the (table, column) leaves it derives from, and how the query
-    uses its sources. A pure function of the query and the schemas it reads, cached: a
-    contract diff loads two meshes that share most products, and the lineage is most
-    of a mesh's load time."""
+    uses its sources (with `fingerprints`, how it computes each column and keeps rows).
+    A pure function of the query and the schemas it reads, cached: a contract diff
+    loads two meshes that share most products, and the lineage is most of a mesh's
+    load time."""
     try:
         statements = parse_probe(text)
     except SqlSyntaxError as exc:
@@ -223,14 +232,22 @@ def _trace(text: str, schema: _Schema) -> _Query:
             schema=tables,
             dialect="bigquery",
             validate_qualify_columns=False,
+            quote_identifiers=False,
             identify=False,
         )
         root = build_scope(qualified)
         if root is None:
             raise SqlglotError("not a query")
-        uses, rows = query_uses(root), _anonymous(rows_kept(root), schema)
+        uses = query_uses(root)
+        rows = _anonymous(rows_kept(root), schema) if fingerprints else ""
         nodes = sqlglot_lineage.lineage(
-            None, qualified, schema=tables, dialect="bigquery", scope=root, trim_selects=False
+            None,
+            qualified,
+            schema=tables,
+            dialect="bigquery",
+            scope=root,
+            trim_selects=False,
+            copy=False,  # the tree is this call's own copy
         )
         traced: dict[str, sqlglot_lineage.Node | str] = dict(nodes.items())
     except _LINEAGE_ERRORS:  # trace column by column to name the ones that fail
@@ -247,7 +264,8 @@ def _trace(text: str, schema: _Schema) -> _Query:
             for n in node.walk()
             if not n.downstream and isinstance(n.expression, exp.Table)
         }
-        out.append((name, frozenset(leaves), _keeps_value(node), _computation(node, schema)))
+        computed = _computation(node, schema) if fingerprints else ""
+        out.append((name, frozenset(leaves), _keeps_value(node), computed))
     return _Query(tuple(out), tuple(problems), uses, rows)
 
 
@@ -352,7 +370,7 @@ def derivation(
     if port is None or not parents or depth > 64:
         return ref
     above = frozenset(derivation(lineage, parent, depth + 1) for parent in parents)
-    return (port.computed.get(ref.column, ""), above)
+    return (port.fingerprints()[0].get(ref.column, ""), above)
 
 
 def filter_values(

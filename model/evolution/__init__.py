@@ -101,6 +101,9 @@ class _Differ:
                 self.stack_products.setdefault(stack, set()).add(pid)
         self.before = Downstream(base, deployers)  # the consumers deployed today
         self.after = Downstream(head, deployers)
+        self.retraced = {  # ports whose lineage (or query) is not what it was
+            key for key, port in head.lineage.items() if base.lineage.get(key) != port
+        }
         self.out = Evolution()
 
     def run(self) -> Evolution:
@@ -179,14 +182,15 @@ class _Differ:
         for step in new.spec.sql_steps():
             before = self.base.lineage.get((pid, step.port))
             after = self.head.lineage.get((pid, step.port))
-            if before is None or after is None or not before.computed:
+            if before is None or after is None or before.query == after.query:
                 continue
+            (was, rows_before), (now, rows_after) = before.fingerprints(), after.fingerprints()
             file = new.path.parent / step.sql
-            if before.rows != after.rows:
+            if rows_before != rows_after:
                 detail = f"{step.sql}: filters, joins or grouping changed"
                 out.append(Change("rows-kept-changed", pid, step.port, "", detail, file))
-            for column in sorted(set(before.computed) & set(after.computed)):
-                if before.computed[column] != after.computed[column]:
+            for column in sorted(set(was) & set(now)):
+                if was[column] != now[column]:
                     out.append(
                         Change("column-computation-changed", pid, step.port, column, step.sql, file)
                     )
@@ -284,10 +288,13 @@ class _Differ:
         if not column or column != new_port.tenant_column:
             return []
         ref = ColumnRef(PORT, new.id, port.name, column)
-        if derivation(self.base.lineage, ref) == derivation(self.head.lineage, ref):
-            return []
         before = upstream_columns(self.base.lineage, ref)
         after = upstream_columns(self.head.lineage, ref)
+        chain = {(r.product, r.port) for r in {ref, *before, *after} if r.kind == PORT}
+        if not chain & self.retraced:
+            return []
+        if derivation(self.base.lineage, ref) == derivation(self.head.lineage, ref):
+            return []
 
         def show(refs: set[ColumnRef]) -> str:
             return ", ".join(sorted(map(str, refs))) or "the same columns"
