@@ -26,6 +26,15 @@ from model.stack_settings import StackSettings
 
 
 @dataclass(frozen=True)
+class PipelineSource:
+    """A Dataflow product's pipeline as the program read it (components read no files)."""
+
+    folder: str  # the image's build context, with its Dockerfile
+    tag: str  # digest of the folder's files (model/pipeline_image.py)
+    metadata: Mapping[str, Any]  # its metadata.json
+
+
+@dataclass(frozen=True)
 class DataProductArgs:
     bundle: ProductBundle  # the validated spec with its contracts and SQL
     settings: StackSettings  # the validated stack that deploys it
@@ -34,7 +43,7 @@ class DataProductArgs:
     federated_credentials: Mapping[str, pulumi.Input[Mapping[str, str]]] = field(
         default_factory=dict
     )
-    template_metadata: Mapping[str, Any] = field(default_factory=dict)  # metadata.json
+    pipeline: PipelineSource | None = None  # a Dataflow product's pipeline folder
     facts: Mapping[str, PortFacts] = field(default_factory=dict)  # output port -> lineage facts
 
 

@@ -94,12 +94,19 @@ class StackSettings(_Model):
     kms_key: KmsKey | None = None
     notification_emails: list[Email] = Field(default_factory=list)
     subnetwork: str | None = None
-    pipeline_image_tag: Annotated[
-        str,
-        StringConstraints(
-            pattern=rule(r"^[\w][\w.-]{0,127}$", "an image tag: letters, digits, '_', '.', '-'")
-        ),
-    ] = "latest"
+    pipeline_image_tag: (
+        Annotated[
+            str,
+            StringConstraints(
+                pattern=rule(r"^[\w][\w.-]{0,127}$", "an image tag: letters, digits, '_', '.', '-'")
+            ),
+        ]
+        | None
+    ) = Field(
+        default=None,
+        description="Run a prebuilt pipeline image with this tag; by default `pulumi up` "
+        "builds each pipeline's image from its folder, tagged by the folder's content",
+    )
     policy_tags: dict[str, str] = Field(
         default_factory=dict, description="Contract classification -> Data Catalog policy tag"
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 import pulumi
 
+from components.build import PipelineSource
 from components.data_product import DataProduct, DataProductArgs
 from components.references import PortReference, registry_port
 from components.scanner import QualityScanner, QualityScannerArgs
@@ -30,7 +31,7 @@ def build_mesh(
     settings: StackSettings,
     project_number: pulumi.Input[str],
     federated_credentials: Mapping[str, pulumi.Input[Mapping[str, str]]],
-    template_metadata: Mapping[str, Mapping[str, Any]],
+    pipelines: Mapping[str, PipelineSource],
 ) -> dict[str, pulumi.Output[dict[str, Any]]]:
     """Returns the registry entries of the products built here."""
     built: dict[str, DataProduct] = {}
@@ -47,7 +48,7 @@ def build_mesh(
                 upstream=upstream,
                 project_number=project_number,
                 federated_credentials=federated_credentials,
-                template_metadata=template_metadata.get(pid, {}),
+                pipeline=pipelines.get(pid),
                 facts={
                     port.name: port_facts(mesh[pid], port.name, mesh.products, mesh.lineage)
                     for port in mesh[pid].spec.output_ports

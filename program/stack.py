@@ -14,9 +14,11 @@ from typing import Any
 import pulumi
 from pulumi.runtime import config as runtime_config
 
+from components.build import PipelineSource
 from model import Mesh, SpecError, load_mesh
 from model.errors import SpecIssue
 from model.files import FileProblem, read_json_object
+from model.pipeline_image import content_tag
 from model.stack_settings import PROJECT, StackSettings, products_dir_of, settings_from_config
 
 
@@ -97,18 +99,23 @@ def _pick(values: Mapping[str, Any], key: str) -> Any:
     return values[key]
 
 
-def template_metadata(mesh: Mesh, settings: StackSettings) -> dict[str, dict[str, Any]]:
-    """The `metadata.json` of every deployed Flex Template pipeline."""
-    out: dict[str, dict[str, Any]] = {}
+def pipeline_sources(mesh: Mesh, settings: StackSettings) -> dict[str, PipelineSource]:
+    """Every deployed Flex Template pipeline: its folder (the image's build context),
+    the digest of its files (the image's tag) and its `metadata.json`."""
+    out: dict[str, PipelineSource] = {}
     for pid in settings.products:
         bundle = mesh[pid]
         step = bundle.spec.transformation.pipeline_step()
         if step is not None:
-            path = bundle.folder / step.folder / "metadata.json"
+            folder = bundle.folder / step.folder
+            path = folder / "metadata.json"
             if not path.exists():
                 raise pulumi.RunError(f"{path}: (file): the Flex Template needs metadata.json")
+            if not (folder / "Dockerfile").exists():
+                raise pulumi.RunError(f"{folder / 'Dockerfile'}: (file): the image needs one")
             try:
-                out[pid] = read_json_object(path, root=bundle.folder)
+                metadata = read_json_object(path, root=bundle.folder)
             except FileProblem as problem:
                 raise pulumi.RunError(problem.issue.render()) from None
+            out[pid] = PipelineSource(str(folder), content_tag(folder), metadata)
     return out

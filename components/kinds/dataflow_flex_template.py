@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+import pulumi_docker_build as docker_build
 import pulumi_gcp as gcp
 
-from components.build import Build
+from components.build import Build, PipelineSource
 from components.control import Watched
 from components.options import child, iam, stateful
 from components.placement import Placement
@@ -69,7 +70,7 @@ class PipelineWiring:
     input_subscription: pulumi.Input[str]
     output_table: pulumi.Input[str]  # project:dataset.table
     side_inputs: Mapping[str, pulumi.Input[str]]  # parameter name -> project:dataset.table
-    template_metadata: Mapping[str, Any]  # the pipeline's metadata.json
+    pipeline: PipelineSource  # the folder its image is built from, and its metadata.json
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,15 @@ class DataflowTransformationArgs:
     wiring: PipelineWiring
     dataset_id: pulumi.Input[str]  # the product's dataset: holds the dead-letter table
     identity: pulumi.Input[str]  # the product's identity: runs the workers
-    image_tag: str  # tag of the pipeline image to run
+    image_tag: str | None  # a prebuilt image's tag to run; None: build it from the folder
     subnetwork: str | None = None  # of the workers (private IPs)
+
+
+def _image_name(at: Placement) -> str:
+    return (
+        f"{at.region}-docker.pkg.dev/{at.project}/{conv.artifact_repository(at.product)}/"
+        f"{at.product}-pipeline"
+    )
 
 
 def bucket_name(project: str, product_id: str) -> str:
@@ -105,7 +113,8 @@ class DataflowTransformation(pulumi.ComponentResource):
         super().__init__(conv.DATAFLOW_TRANSFORMATION, name, None, opts)
         self.repository = self._image_repository(name, args.placement)
         self.bucket = self._bucket(name, args.placement)
-        self.template = self._template_spec(name, args)
+        image = self._image(name, args) if args.image_tag is None else None
+        self.template = self._template_spec(name, args, image)
         self.dead_letter_table = self._dead_letter_table(name, args)
         self._grant_workers(name, args)
         dead_letter_ref = pulumi.Output.concat(
@@ -128,6 +137,8 @@ class DataflowTransformation(pulumi.ComponentResource):
             description=f"Pipeline images of data product {at.product}",
             labels=at.labels("pipeline", "internal"),
             kms_key_name=at.kms_key,
+            # a tag names one image forever: the spec's tag is the folder's content
+            docker_config={"immutable_tags": True},
             opts=child(self),
         )
 
@@ -153,24 +164,47 @@ class DataflowTransformation(pulumi.ComponentResource):
             opts=child(self),
         )
 
+    def _image(self, name: str, args: DataflowTransformationArgs) -> docker_build.Image:
+        """The launcher image, built from the pipeline folder and pushed by `pulumi up`
+        (Docker with buildx where it runs), tagged by the folder's content: a change of
+        the pipeline is a new tag, an unchanged folder is no change at all. Previews do
+        not build (CI needs no Docker daemon)."""
+        at, source = args.placement, args.wiring.pipeline
+        registry = f"{at.region}-docker.pkg.dev"
+        token = pulumi.Output.secret(gcp.organizations.get_client_config_output().access_token)
+        image: docker_build.Image = docker_build.Image(
+            f"{name}-image",
+            context={"location": source.folder},
+            dockerfile={"location": f"{source.folder}/Dockerfile"},
+            platforms=[docker_build.Platform.LINUX_AMD64],  # Dataflow's launcher VMs
+            tags=[f"{_image_name(at)}:{source.tag}"],
+            push=True,
+            build_on_preview=False,
+            registries=[{"address": registry, "username": "oauth2accesstoken", "password": token}],
+            opts=child(self, depends_on=[self.repository]),
+        )
+        return image
+
     def _template_spec(
-        self, name: str, args: DataflowTransformationArgs
+        self, name: str, args: DataflowTransformationArgs, image: docker_build.Image | None
     ) -> gcp.storage.BucketObject:
         at = args.placement
-        image = (
-            f"{at.region}-docker.pkg.dev/{at.project}/{conv.artifact_repository(at.product)}/"
-            f"{at.product}-pipeline:{args.image_tag}"
+        tag = args.image_tag or args.wiring.pipeline.tag
+        # a built image runs by its digest (immutable); a prebuilt one by its tag
+        ref: pulumi.Input[str] = image.ref if image is not None else f"{_image_name(at)}:{tag}"
+        metadata = dict(args.wiring.pipeline.metadata)
+        content = pulumi.Output.from_input(ref).apply(
+            lambda image_ref: json.dumps(
+                {"image": image_ref, "sdkInfo": {"language": "PYTHON"}, "metadata": metadata},
+                indent=2,
+                sort_keys=True,
+            )
         )
-        spec_doc = {
-            "image": image,
-            "sdkInfo": {"language": "PYTHON"},
-            "metadata": dict(args.wiring.template_metadata),
-        }
         return gcp.storage.BucketObject(
             f"{name}-template-spec",
             bucket=self.bucket.name,
-            name=f"templates/{at.product}-{args.image_tag}.json",
-            content=json.dumps(spec_doc, indent=2, sort_keys=True),
+            name=f"templates/{at.product}-{tag}.json",
+            content=content,
             content_type="application/json",
             opts=child(self),
         )
@@ -254,6 +288,12 @@ class DataflowTransformation(pulumi.ComponentResource):
         )
 
 
+def _source(b: Build) -> PipelineSource:
+    if b.args.pipeline is None:  # the program reads every deployed pipeline's folder
+        raise pulumi.RunError(f"{b.at.product}: no pipeline folder was read for its image")
+    return b.args.pipeline
+
+
 def build(b: Build, t: DataflowFlexTemplate) -> Watched:
     settings = b.args.settings
 
@@ -268,7 +308,7 @@ def build(b: Build, t: DataflowFlexTemplate) -> Watched:
             f"{conv.sql_name(name)}_table": table_ref(ref.project, ref.dataset_id, ref.resource_id)
             for name, ref in sorted(b.args.upstream.items())
         },
-        template_metadata=b.args.template_metadata,
+        pipeline=_source(b),
     )
     flow = DataflowTransformation(
         f"{b.name}-transform",

@@ -74,6 +74,13 @@ class InputKind(StrictModel):
 
     local_rows: ClassVar[LocalRows]
     sql_readable: ClassVar[bool] = False  # the product's SQL reads it as `{{ input.<port> }}`
+    # Google Cloud APIs the kind's resources use in the stack's project (model/baseline.py)
+    apis: ClassVar[tuple[str, ...]] = ()
+
+    def manual_steps(self, product: str, identity: str, project: str) -> list[str]:
+        """What a person must do once for this port before it works (`identity`: the
+        product's service account; `project`: the stack's). Nothing by default."""
+        return []
 
     def declared_columns(self) -> list[SourceColumn]:
         """Columns the spec declares (a sheet's, a federated query's); [] when another
@@ -128,6 +135,8 @@ class PipelineStep:
 class TransformationKind(StrictModel):
     """How a product turns its inputs into its outputs. Subclasses declare `kind`."""
 
+    apis: ClassVar[tuple[str, ...]] = ()  # Google Cloud APIs its resources use
+
     def sql_steps(self) -> list[SqlStep]:
         return []
 
@@ -156,6 +165,7 @@ class OutputKind(StrictModel):
 
     serves_rows: ClassVar[bool] = True  # a table or view BigQuery reads (a topic: False)
     stores_rows: ClassVar[bool] = False  # a table the transformation writes into
+    apis: ClassVar[tuple[str, ...]] = ()  # Google Cloud APIs its resources use
 
     name: Slug
     physical_name: VersionedName = Field(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from importlib import metadata, resources
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -26,6 +26,15 @@ from model.spec_types import Column, RelativePath, Slug
 
 class DataflowFlexTemplate(TransformationKind):
     """A streaming Apache Beam pipeline shipped as a Dataflow Flex Template."""
+
+    # the job (workers are Compute Engine VMs), its image repository, template bucket,
+    # and the image built and pushed by `pulumi up`
+    apis: ClassVar[tuple[str, ...]] = (
+        "dataflow.googleapis.com",
+        "compute.googleapis.com",
+        "artifactregistry.googleapis.com",
+        "storage.googleapis.com",
+    )
 
     kind: Literal["dataflow-flex-template"]
     pipeline: RelativePath = Field(description="Folder with metadata.json and Dockerfile")

@@ -26,6 +26,7 @@ class FederatedInput(InputKind):
 
     local_rows: ClassVar[LocalRows] = "table"
     sql_readable: ClassVar[bool] = True
+    apis: ClassVar[tuple[str, ...]] = ("bigqueryconnection.googleapis.com",)
 
     kind: Literal["federated"]
     name: Slug
@@ -57,6 +58,16 @@ class FederatedInput(InputKind):
         description="The columns the query returns, as BigQuery types (optional; used by "
         "lineage, the local run and its fixtures)",
     )
+
+    def manual_steps(self, product: str, identity: str, project: str) -> list[str]:
+        # the connection's cloudsql.client grant is made on the instance's project
+        owner = self.instance.split(":")[0]
+        if owner == project:
+            return []
+        return [
+            f"grant the deploying identity roles/resourcemanager.projectIamAdmin on {owner} "
+            f"(the Cloud SQL instance of {product}.{self.name})"
+        ]
 
     def declared_columns(self) -> list[SourceColumn]:
         return self.columns

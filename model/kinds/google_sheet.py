@@ -36,6 +36,10 @@ class GoogleSheetInput(InputKind):
     header_rows: int = Field(default=1, ge=0, le=10)
     columns: list[SourceColumn] = Field(min_length=1)
 
+    def manual_steps(self, product: str, identity: str, project: str) -> list[str]:
+        # Sheets live in people's Drive: only their owner can share them
+        return [f"share the Google Sheet of {product}.{self.name} (read-only) with {identity}"]
+
     def declared_columns(self) -> list[SourceColumn]:
         return self.columns
 

@@ -16,6 +16,7 @@ class PubSubInput(InputKind):
     """Events pushed to a Pub/Sub topic the product owns."""
 
     local_rows: ClassVar[LocalRows] = "events"
+    apis: ClassVar[tuple[str, ...]] = ("pubsub.googleapis.com",)
 
     kind: Literal["pubsub"]
     name: Slug

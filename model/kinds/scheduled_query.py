@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -32,6 +32,8 @@ class ScheduledQuery(StrictModel):
 
 class ScheduledQueries(TransformationKind):
     """BigQuery scheduled queries (Data Transfer Service), one per destination port."""
+
+    apis: ClassVar[tuple[str, ...]] = ("bigquerydatatransfer.googleapis.com",)
 
     kind: Literal["scheduled-query"]
     queries: list[ScheduledQuery] = Field(min_length=1)

@@ -13,6 +13,7 @@ from model.kinds.base import OutputKind, SpecChecks
 
 class TopicOutput(OutputKind):
     serves_rows: ClassVar[bool] = False
+    apis: ClassVar[tuple[str, ...]] = ("pubsub.googleapis.com",)
 
     kind: Literal["topic"]
     message_retention_days: int = Field(default=7, ge=1, le=31)

@@ -55,7 +55,11 @@ PORT_RESOURCES = {TABLE, TOPIC, SUBSCRIPTION}
 
 BASIC_ROLES = frozenset({"roles/owner", "roles/editor", "roles/viewer"})
 PUBLIC = frozenset({"allUsers", "allAuthenticatedUsers"})
-SERVICE_AGENT = re.compile(r"^service-\d+@gcp-sa-[a-z-]+\.iam\.gserviceaccount\.com$")
+# Google's service agents: addresses in Google-owned projects, made per project number
+SERVICE_AGENT = re.compile(
+    r"^(service-\d+@(gcp-sa-[a-z-]+|compute-system|gs-project-accounts"
+    r"|dataflow-service-producer-prod)|bq-\d+@bigquery-encryption)\.iam\.gserviceaccount\.com$"
+)
 VERSIONED = VERSIONED_NAME
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, Policy
 
+from mesh_policies.baseline import baseline_apis, key_grants
 from mesh_policies.boundaries import consumers_read_output_ports_only, owner_only_writes
 from mesh_policies.iam import (
     iam_replacement_safety,
@@ -71,4 +72,6 @@ POLICIES: list[Policy] = [
     dataset_authorizations,
     production_settings,
     quality_scans_see_every_row,
+    baseline_apis,
+    key_grants,
 ]

@@ -179,10 +179,19 @@ def test_dataflow_transformation(runs: dict[str, ProgramRun]) -> None:
     assert params["device_tenants_table"] == "example-iot-prod:iot_iot_metadata.device_tenants_v1"
     assert not {"maxWorkers", "serviceAccountEmail", "network", "subnetwork"} & set(params)
     spec = json.loads(run.named("iot-telemetry-transform-template-spec").inputs["content"])
-    assert spec["image"] == (
+    image = run.named("iot-telemetry-transform-image").inputs
+    (tag,) = image["tags"]
+    assert tag.startswith(
         "europe-west1-docker.pkg.dev/example-iot-prod/iot-telemetry-images/"
-        "iot-telemetry-pipeline:1.0.0"
+        "iot-telemetry-pipeline:src-"
     )
+    assert spec["image"].startswith(f"{tag}@sha256:")  # the pushed digest
+    assert image["push"] is True
+    assert image["buildOnPreview"] is False
+    assert image["context"] == {"location": "products/iot-telemetry/pipeline"}
+    assert image["platforms"] == ["linux/amd64"]
+    repo = run.named("iot-telemetry-transform-images").inputs
+    assert repo["dockerConfig"] == {"immutableTags": True}
     declared = {p["name"] for p in spec["metadata"]["parameters"]}
     assert set(params) <= declared  # every parameter passed is declared by the template
     bucket = run.named("iot-telemetry-transform-bucket").inputs

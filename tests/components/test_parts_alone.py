@@ -18,6 +18,7 @@ from components.kinds.data_product import DataProductInputPort, DataProductInput
 from components.kinds.dataflow_flex_template import (
     DataflowTransformation,
     DataflowTransformationArgs,
+    PipelineSource,
     PipelineWiring,
 )
 from components.kinds.federated import FederatedInputPort, FederatedInputPortArgs
@@ -39,10 +40,11 @@ from model import Mesh, load_mesh
 from model import conventions as conv
 from model.product import DataflowFlexTemplate, ScheduledQueries
 from model.stack_settings import Tenant
-from tests.helpers import PRODUCTS
+from tests.helpers import PRODUCTS, REPO
 from tools.plan.mocks import GcpMocks
 from tools.plan.recorder import RecordedResource
 from tools.plan.runner import record
+from tools.stack import load_stack
 
 AT = Placement(
     product="lab-product",
@@ -176,10 +178,25 @@ def _topic_port() -> None:
 def _dataflow() -> None:
     spec = _mesh()["iot-telemetry"].spec.transformation
     assert isinstance(spec, DataflowFlexTemplate)
-    wiring = PipelineWiring("projects/p/subscriptions/s", "p:d.t", {"x_table": "p:d.x"}, {})
+    source = PipelineSource("products/iot-telemetry/pipeline", "src-0123456789abcdef", {})
+    wiring = PipelineWiring("projects/p/subscriptions/s", "p:d.t", {"x_table": "p:d.x"}, source)
     DataflowTransformation(
         "lab-transform",
-        DataflowTransformationArgs(AT, spec, wiring, _dataset(), IDENTITY, "1.0.0"),
+        DataflowTransformationArgs(AT, spec, wiring, _dataset(), IDENTITY, None),
+    )
+
+
+def _baseline() -> None:
+    from components.baseline import ProjectBaseline, ProjectBaselineArgs
+    from model.baseline import baseline
+
+    stack = load_stack(REPO, "iot-prod")
+    settings = stack.settings
+    ProjectBaseline(
+        "lab-baseline",
+        ProjectBaselineArgs(
+            settings.project, baseline(stack.mesh, settings), "123456789012", settings.kms_key
+        ),
     )
 
 
@@ -292,6 +309,15 @@ CASES: list[tuple[str, Callable[[], None], dict[str, int]]] = [
         {
             "gcp:dataplex/dataProduct:DataProduct": 1,
             "gcp:dataplex/dataProductDataAsset:DataProductDataAsset": 3,  # one per view port
+        },
+    ),
+    (
+        conv.PROJECT_BASELINE,
+        _baseline,
+        {
+            "gcp:projects/service:Service": 12,  # what iot-prod's products use
+            "gcp:projects/serviceIdentity:ServiceIdentity": 3,  # pubsub, registry, dataflow
+            "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember": 6,
         },
     ),
     (

@@ -55,7 +55,9 @@ def test_no_resource_name_holds_an_unresolved_output(runs: dict[str, ProgramRun]
                 assert marker not in r.name, r.name
             assert (
                 r.name.startswith(r.parent.rsplit("::", 1)[-1])
-                or r.type.startswith((conv.DATA_PRODUCT, conv.QUALITY_SCANNER))
+                or r.type.startswith(
+                    (conv.DATA_PRODUCT, conv.QUALITY_SCANNER, conv.PROJECT_BASELINE)
+                )
                 or "StackReference" in r.type
             ), r.name
 

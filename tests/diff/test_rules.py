@@ -336,12 +336,20 @@ CASES: dict[str, tuple[Edit, int, tuple[str, str, str]]] = {
         ("customers-copy", "", ""),
     ),
     "stack-config-changed": (
-        text("Pulumi.iot-dev.yaml", "pipelineImageTag: latest", 'pipelineImageTag: "1.1.0"'),
+        text(
+            "Pulumi.iot-dev.yaml",
+            "  data-mesh:environment: dev\n",
+            '  data-mesh:environment: dev\n  data-mesh:pipelineImageTag: "1.1.0"\n',
+        ),
         0,
         ("", "", ""),
     ),
     "production-config-changed": (
-        text("Pulumi.iot-prod.yaml", 'pipelineImageTag: "1.0.0"', 'pipelineImageTag: "1.1.0"'),
+        text(
+            "Pulumi.iot-prod.yaml",
+            "    - data-platform-oncall@example.com\n",
+            "    - data-platform-oncall@example.com\n    - data-platform-leads@example.com\n",
+        ),
         0,
         ("", "", ""),
     ),

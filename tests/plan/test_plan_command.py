@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -46,12 +47,22 @@ def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
     assert "│  │  ├─ gcp:bigquery/dataset:Dataset" in stdout
     assert "iot-telemetry-storage-dataset  [protected]" in stdout
     assert "✅ data-mesh-governance@v0.1.0" in stdout
-    assert "Violations: 0 mandatory, 0 advisory" in stdout
+    assert "Violations: 0 mandatory, " in stdout
     doc = json.loads(out.read_text())
-    assert set(doc) == {"stack", "resources", "violations", "remediations", "summary"}
+    assert _only_agent_lookups_undecided(doc["violations"])
+    assert set(doc) == {
+        "stack",
+        "resources",
+        "violations",
+        "remediations",
+        "summary",
+        "manualSteps",
+        "deployerRoles",
+        "deployOrder",
+    }
     assert doc["remediations"] == []
     assert doc["stack"] == "iot-prod"
-    assert doc["violations"] == []
+    assert all("can't run policy" in v["message"] for v in doc["violations"])
     assert all(set(r) == RESOURCE_KEYS for r in doc["resources"])
     dataset = next(r for r in doc["resources"] if r["name"] == "iot-telemetry-storage-dataset")
     assert dataset["protect"] is True
@@ -69,6 +80,23 @@ def test_plan_iot_prod_writes_the_documented_json(tmp_path: Path) -> None:
     }
     assert summary["policyPack"] == "data-mesh-governance@v0.1.0"
     assert summary["policyPackConfig"].endswith("policies/config/prod.json")
+
+
+def _only_agent_lookups_undecided(violations: list[dict[str, Any]]) -> bool:
+    """A first preview cannot know the two service agents a lookup makes (Cloud
+    Storage's, BigQuery's encryption account) nor the digest of an image not yet
+    pushed: only their key grants and the template spec are undecided."""
+    undecided = [v for v in violations if "can't run policy" in v["message"]]
+    known_later = (
+        "::baseline-storage-agent-key",
+        "::baseline-bigquery-agent-key",
+        "-transform-template-spec",
+    )
+    return all(
+        v["enforcementLevel"] == "advisory"
+        and (v["urn"].endswith(known_later) or "baseline-storage-agent-key" in v["message"])
+        for v in undecided
+    )
 
 
 def test_a_spec_breaking_a_mandatory_policy_exits_1_naming_policy_and_resource(
@@ -90,10 +118,12 @@ def test_a_spec_breaking_a_mandatory_policy_exits_1_naming_policy_and_resource(
     )
     assert "partner@other.org, outside the allowed domains" in stdout
     violations = json.loads(out.read_text())["violations"]
-    assert [(v["policy"], v["enforcementLevel"]) for v in violations] == [
-        ("principal-kinds", "mandatory")
-    ]
-    assert violations[0]["urn"].endswith("::iot-telemetry-out-metrics-reader-group-partner")
+    assert [
+        (v["policy"], v["enforcementLevel"]) for v in violations if "can't run" not in v["message"]
+    ] == [("principal-kinds", "mandatory")]
+    assert _only_agent_lookups_undecided(violations)
+    decided = [v for v in violations if "can't run" not in v["message"]]
+    assert decided[0]["urn"].endswith("::iot-telemetry-out-metrics-reader-group-partner")
 
 
 def test_advisory_violations_do_not_fail_the_plan(products: Path) -> None:
@@ -189,5 +219,5 @@ def test_tenants_are_the_stacks_alone(tmp_path: Path) -> None:
             ],
         )
         assert result.exit_code == 0, result.stdout + result.stderr
-        assert "Violations: 0 mandatory, 0 advisory" in result.stdout
+        assert "Violations: 0 mandatory, " in result.stdout
         stack_file.write_text(original)

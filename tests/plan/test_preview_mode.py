@@ -44,7 +44,11 @@ def test_undecidable_policy_says_so_and_resolved_view(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "computed values unknown" in result.stdout
     doc = json.loads(out.read_text())
-    undecided = [v for v in doc["violations"] if "can't run policy" in v["message"]]
+    undecided = [
+        v
+        for v in doc["violations"]
+        if "can't run policy" in v["message"] and "agent-key" not in v["message"] + v["urn"]
+    ]  # (the service agents of two lookups are known after deployment too: test_baseline)
     assert {v["policy"] for v in undecided} == {
         "principal-kinds",
         "no-public-principals",

@@ -533,6 +533,24 @@ CASES = [
         ),
     ),
     Case(
+        "baseline-apis",
+        "mandatory",
+        "enables sqladmin.googleapis.com, which no resource of the stack uses",
+        "baseline-compute",
+        transform=alter("service:Service", "baseline-compute", service="sqladmin.googleapis.com"),
+    ),
+    Case(
+        "key-grants",
+        "mandatory",
+        "not a Google service agent",
+        "baseline-pubsub-agent-key",
+        transform=alter(
+            "cryptoKeyIAMMember:CryptoKeyIAMMember",
+            "baseline-pubsub-agent-key",
+            member="user:mallory@example.com",
+        ),
+    ),
+    Case(
         "quality-scans-see-every-row",
         "mandatory",
         "no policy grants the Dataplex service agent every row",

@@ -12,6 +12,8 @@ import pulumi
 from pulumi.output import UNKNOWN, Unknown
 from pulumi.runtime import rpc
 
+from model.baseline import KEY_USERS
+
 STACK_REFERENCE = "pulumi:pulumi:StackReference"
 GET_PROJECT = "gcp:organizations/getProject:getProject"
 
@@ -59,6 +61,8 @@ class GcpMocks(pulumi.runtime.Mocks):
         if args.token == GET_PROJECT:
             project = args.args.get("projectId") or self.default_project
             return {"projectId": project, "number": project_number(project), "name": project}
+        if args.token in _INVOKES:
+            return _INVOKES[args.token](args.args.get("project") or self.default_project)
         return {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
@@ -184,7 +188,59 @@ def _dataplex(kind: str, id_key: str) -> Computed:
     return handler
 
 
+def _service_identity(name: str, i: dict[str, Any], project: str, _: str) -> tuple[str, Any]:
+    """A service agent as Service Usage's generateServiceIdentity answers it."""
+    api = str(i.get("service", ""))
+    user = next((u for u in KEY_USERS if u.api == api), None)
+    email = (
+        user.address(project_number(project))
+        if user is not None
+        else f"service-{project_number(project)}@gcp-sa-{api.split('.')[0]}.iam.gserviceaccount.com"
+    )
+    return f"projects/{project}/services/{api}", {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+    }
+
+
+def _agent(api: str, field: str) -> Callable[[str], dict[str, Any]]:
+    """A lookup of a service agent (storage's, BigQuery's encryption account)."""
+    user = next(u for u in KEY_USERS if u.api == api)
+
+    def answer(project: str) -> dict[str, Any]:
+        email = user.address(project_number(project))
+        return {"project": project, field: email, "member": f"serviceAccount:{email}"}
+
+    return answer
+
+
+def _client_config(project: str) -> dict[str, Any]:
+    """The deploying identity's credentials as the provider reads them (a placeholder
+    token: nothing offline talks to a registry)."""
+    return {"project": project, "accessToken": "offline-plan-token", "id": project}
+
+
+def _image(name: str, i: dict[str, Any], project: str, _: str) -> tuple[str, Any]:
+    """An image pushed by docker-build: `ref` is its tag pinned to the pushed digest."""
+    tag = str((i.get("tags") or [name])[0])
+    digest = "sha256:" + hashlib.sha256(f"{tag}|{i.get('context')}".encode()).hexdigest()
+    return digest, {"digest": digest, "ref": f"{tag}@{digest}"}
+
+
+_INVOKES: dict[str, Callable[[str], dict[str, Any]]] = {
+    "gcp:organizations/getClientConfig:getClientConfig": _client_config,
+    "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": _agent(
+        "storage.googleapis.com", "emailAddress"
+    ),
+    "gcp:bigquery/getDefaultServiceAccount:getDefaultServiceAccount": _agent(
+        "bigquery.googleapis.com", "email"
+    ),
+}
+
+
 _COMPUTED: dict[str, Computed] = {
+    "gcp:projects/serviceIdentity:ServiceIdentity": _service_identity,
+    "docker-build:index:Image": _image,
     "gcp:serviceaccount/account:Account": _account,
     "gcp:bigquery/dataset:Dataset": _dataset,
     "gcp:bigquery/table:Table": _table,

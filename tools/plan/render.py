@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from tools.deploy_order import order_lines
 from tools.plan.evaluator import Violation
 from tools.plan.recorder import RecordedResource
 from tools.plan.session import PlanResult, summary
@@ -94,4 +95,22 @@ def render_plan(result: PlanResult, quiet: bool = False) -> list[str]:
     lines = [f"Previewing stack {stack} (offline: mocks, no cloud; {mode})"]
     if not quiet:
         lines += tree_lines(result.run.resources, f"data-mesh-{stack}")
-    return [*lines, "", *violation_lines(result), "", *summary_lines(result)]
+    return [
+        *lines,
+        "",
+        *violation_lines(result),
+        "",
+        *summary_lines(result),
+        *before_first_up(result),
+    ]
+
+
+def before_first_up(result: PlanResult) -> list[str]:
+    """What cannot be code, for this stack, and where it stands in the deploy order."""
+    lines: list[str] = []
+    if result.baseline is not None:
+        lines += ["", "Before the first `pulumi up` (what cannot be code):"]
+        lines += [f"  - {step}" for step in result.baseline.manual]
+    if result.order is not None:
+        lines += ["", *order_lines(result.order, result.run.stack)]
+    return lines

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from model import conventions as conv
+from model.baseline import Baseline, baseline
 from model.errors import SpecError
+from tools.deploy_order import DeployOrder, deploy_order
 from tools.plan.agreement import disagreements
 from tools.plan.evaluator import PolicyCrash, Remediation, Violation, evaluate
 from tools.plan.floor import floor_problems
@@ -30,6 +32,8 @@ class PlanResult:
     pack_config: Path | None = None
     seconds_program: float = 0.0
     seconds_policies: float = 0.0
+    baseline: Baseline | None = None  # what the stack needs under it, and what is manual
+    order: DeployOrder | None = None  # the project's stacks in deploy order
 
     @property
     def mandatory(self) -> list[Violation]:
@@ -71,8 +75,11 @@ def run_plan(
         project_dir, stack, extra_config=extra, progress=progress, preview=preview
     )
     program_s = time.perf_counter() - start
+    order = deploy_order(project_dir)  # a cycle among the project's other stacks too
+    loaded = load_stack(project_dir, stack, products_dir)
+    under = baseline(loaded.mesh, loaded.settings)
     if pack_dir is None or resolved is None:
-        return PlanResult(run, seconds_program=program_s)
+        return PlanResult(run, seconds_program=program_s, baseline=under, order=order)
     progress(f"evaluating {len(pack.policies)} policies over {len(run.resources)} resources")
     start = time.perf_counter()
     try:
@@ -80,7 +87,7 @@ def run_plan(
     except PolicyCrash as crash:
         crash.pack = str(pack_dir)
         raise
-    witness = untagged_columns(load_stack(project_dir, stack, products_dir), run)
+    witness = untagged_columns(loaded, run)
     violations = [*evaluation.violations, *_output_violations(run), *witness]
     return PlanResult(
         run,
@@ -90,6 +97,8 @@ def run_plan(
         config_path,
         seconds_program=program_s,
         seconds_policies=time.perf_counter() - start,
+        baseline=under,
+        order=order,
     )
 
 
@@ -154,6 +163,9 @@ def to_json(result: PlanResult) -> dict[str, Any]:
         "violations": [v.to_json() for v in result.violations],
         "remediations": [r.to_json() for r in result.remediations],
         "summary": summary(result),
+        "manualSteps": list(result.baseline.manual) if result.baseline else [],
+        "deployerRoles": list(result.baseline.deployer_roles) if result.baseline else [],
+        "deployOrder": list(result.order.stacks) if result.order else [],
     }
 
 
