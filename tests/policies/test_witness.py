@@ -5,15 +5,20 @@ the pack nothing to see; the plan's own check still finds the untagged column.""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pulumi
+from typer.testing import CliRunner
 
-from tests.helpers import REPO
+from tests.helpers import REPO, edit_yaml
 from tests.policies.conftest import check, plan_stack
+from tools.cli import app
 from tools.plan.pack_loader import LoadedPack
-from tools.plan.witness import TAG_CHECK, untagged_columns
+from tools.plan.runner import run_program
+from tools.plan.witness import TAG_CHECK, UNMAPPED_CHECK, untagged_columns
 from tools.stack import load_stack
 
 
@@ -45,3 +50,65 @@ def test_a_dropped_policy_tag_is_found_without_the_components_word(
     assert [v.policy for v in found] == [TAG_CHECK]
     assert "customers.customers: column contact_email is pii" in found[0].message
     assert found[0].enforcement_level == "mandatory"
+
+
+def test_a_classification_the_stack_does_not_tag_needs_governance(
+    tmp_path: Path, crm_outputs: Mapping[str, Any]
+) -> None:
+    """A column classified above internal into a classification the stack maps to no
+    policy tag is refused unless governance allows it untagged."""
+    project = tmp_path / "repo"
+    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", ".venv*", "out"))
+
+    def confidential(d: dict[str, Any]) -> None:
+        field = next(p for p in d["schema"][0]["properties"] if p["name"] == "device_id")
+        field["classification"] = "confidential"
+
+    edit_yaml(project / "products/iot-telemetry/contracts/metrics.odcs.yaml", confidential)
+    stack = load_stack(project, "iot-prod")
+    run = run_program(project, "iot-prod", stack_outputs=lambda _: crm_outputs)
+    found = untagged_columns(stack, run)
+    assert [v.policy for v in found] == [UNMAPPED_CHECK]
+    assert "iot-telemetry.metrics: column device_id is confidential" in found[0].message
+    assert untagged_columns(stack, run, frozenset({"confidential"})) == []
+    internal = untagged_columns(
+        load_stack(REPO, "iot-prod"),
+        run_program(REPO, "iot-prod", stack_outputs=lambda _: crm_outputs),
+    )
+    assert internal == []  # tenant_id is internal: no tag needed
+
+    declaration = project / "policies/production.json"
+    data = json.loads(declaration.read_text())
+    data["governance"]["untaggedClassifications"] = ["confidential"]
+    declaration.write_text(json.dumps(data))
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--stack",
+            "iot-prod",
+            "--project-dir",
+            str(project),
+            "--quiet",
+            "--policy-pack",
+            str(project / "policies"),
+        ],
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    del data["governance"]["untaggedClassifications"]
+    declaration.write_text(json.dumps(data))
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--stack",
+            "iot-prod",
+            "--project-dir",
+            str(project),
+            "--quiet",
+            "--policy-pack",
+            str(project / "policies"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert UNMAPPED_CHECK in result.stdout

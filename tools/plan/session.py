@@ -19,7 +19,8 @@ from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
-from tools.plan.witness import untagged_columns
+from tools.plan.witness import UNTAGGED, untagged_columns
+from tools.production import production_declaration
 from tools.stack import StackConfig, load_stack, load_stack_config
 
 
@@ -87,7 +88,7 @@ def run_plan(
     except PolicyCrash as crash:
         crash.pack = str(pack_dir)
         raise
-    witness = untagged_columns(loaded, run)
+    witness = untagged_columns(loaded, run, _allowed_untagged(pack_dir))
     violations = [*evaluation.violations, *_output_violations(run), *witness]
     return PlanResult(
         run,
@@ -103,6 +104,14 @@ def run_plan(
 
 
 STACK_OUTPUTS_CHECK = "stack-outputs-carry-no-secrets"
+
+
+def _allowed_untagged(pack_dir: Path) -> frozenset[str]:
+    """The classifications governance lets go untagged (production.json)."""
+    declared = production_declaration(pack_dir)
+    section = declared[1].get("governance") if declared is not None else None
+    allowed = section.get(UNTAGGED) if isinstance(section, dict) else None
+    return frozenset(str(c) for c in allowed) if isinstance(allowed, list) else frozenset()
 
 
 def _output_violations(run: ProgramRun) -> list[Violation]:

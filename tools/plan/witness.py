@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from model.governance import port_facts
+from model.governance import port_facts, rank
 from tools.plan.evaluator import Violation
 from tools.plan.runner import ProgramRun
 from tools.stack import Stack
 
 TAG_CHECK = "classified-columns-tagged"
+UNMAPPED_CHECK = "classifications-mapped"
+# production.json: classifications governance lets columns carry without a policy tag
+UNTAGGED = "untaggedClassifications"
 TABLE = "gcp:bigquery/table:Table"
 
 
@@ -30,7 +33,12 @@ def _planned_tags(schema: Any) -> dict[str, set[str]]:
     }
 
 
-def untagged_columns(stack: Stack, run: ProgramRun) -> list[Violation]:
+def untagged_columns(
+    stack: Stack, run: ProgramRun, allowed_untagged: frozenset[str] = frozenset()
+) -> list[Violation]:
+    """Columns classified into a tagged classification without their tag; and columns
+    classified above `internal` into a classification the stack maps to no tag and
+    governance does not allow untagged (`allowed_untagged`)."""
     mesh, settings = stack.mesh, stack.settings
     tables = {
         (str(r.inputs.get("datasetId")), str(r.inputs.get("tableId"))): r
@@ -49,6 +57,23 @@ def untagged_columns(stack: Stack, run: ProgramRun) -> list[Violation]:
             classes |= dict(facts.required_classifications)
             planned = _planned_tags(table.inputs.get("schema"))
             for column, classification in sorted(classes.items()):
+                if (
+                    classification
+                    and rank(classification) > rank("internal")
+                    and classification not in settings.policy_tags
+                    and classification not in allowed_untagged
+                ):
+                    out.append(
+                        Violation(
+                            UNMAPPED_CHECK,
+                            "mandatory",
+                            table.urn,
+                            f"{pid}.{port.name}: column {column} is {classification}, which "
+                            "the stack maps to no policy tag (data-mesh:policyTags) and "
+                            f"governance does not allow untagged ({UNTAGGED} in "
+                            "policies/production.json): its readers would see it unmasked",
+                        )
+                    )
                 tag = settings.policy_tags.get(classification or "")
                 if tag and tag not in planned.get(column, set()):
                     out.append(
