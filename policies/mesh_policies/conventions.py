@@ -46,6 +46,7 @@ VIEWS_TRANSFORMATION = token("ViewsTransformation")
 DISCOVERY = token("Discovery")
 CONTROL_PORT = token("ControlPort")
 QUALITY_SCANNER = token("QualityScanner")
+PROJECT_BASELINE = token("ProjectBaseline")
 OUTPUT_PORT_COMPONENTS = frozenset({TABLE_OUTPUT_PORT, VIEW_OUTPUT_PORT, TOPIC_OUTPUT_PORT})
 
 # ---- labels ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tests.helpers import REPO
 from tests.policies.servicer_oracle import evaluate_with_servicer
 from tools.cli import DEBUG, app
-from tools.plan.evaluator import PolicyCrash, evaluate
+from tools.plan.evaluator import PolicyCrash, analyzer_environment, evaluate
 from tools.plan.pack_config import resolve_config
 from tools.plan.pack_loader import LoadedPack, PackProblem, load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
@@ -125,3 +125,41 @@ def test_plan_with_a_raising_policy_exits_3(tmp_path: Path) -> None:
         DEBUG.enabled = False
     assert result.exit_code == 3
     assert "Traceback" in result.stderr
+
+
+def test_a_pack_loads_with_the_engines_environment(crm: ProgramRun) -> None:
+    """The engine starts an analyzer with PULUMI_CONFIG, PULUMI_PROJECT, PULUMI_STACK and
+    PULUMI_DRY_RUN (pkg/resource/plugin/analyzer_plugin.go, constructEnv): a pack reads
+    stack config while it loads. The SDK's settings are configured per request
+    (pulumi_policy/policy.py, `_configure_runtime_settings` in Analyze/AnalyzeStack), so
+    `get_stack()` at load is still its placeholder and the stack's name once a request
+    runs, as with the real analyzer."""
+    pack = load_pack(PROBE, analyzer_environment(crm.context()))
+    found = dict(_both(pack, crm, {}))
+    assert found["at-load"].endswith(
+        "at load: region=europe-west1 stack=stack; now: stack=crm-prod"
+    )
+    without = dict(_both(load_pack(PROBE), crm, {}))
+    assert "at load: region=None" in without["at-load"]
+
+
+def test_plan_loads_the_pack_with_the_stacks_environment(tmp_path: Path) -> None:
+    (tmp_path / "none.json").write_text("{}")
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--stack",
+            "crm-prod",
+            "--project-dir",
+            str(REPO),
+            "--quiet",
+            "--policy-pack",
+            str(PROBE),
+            "--policy-config",
+            str(tmp_path / "none.json"),
+        ],
+    )
+    assert "at load: region=europe-west1 stack=stack; now: stack=crm-prod" in result.stdout, (
+        result.stdout + result.stderr
+    )

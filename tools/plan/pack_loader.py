@@ -5,8 +5,10 @@ gRPC server and blocks). Everything this changes is put back afterwards."""
 
 from __future__ import annotations
 
+import os
 import runpy
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -55,7 +57,10 @@ def require_supported_sdk() -> None:
         )
 
 
-def load_pack(folder: Path) -> LoadedPack:
+def load_pack(folder: Path, environment: Mapping[str, str] | None = None) -> LoadedPack:
+    """The pack in `folder`, its module run with `environment` set (what the engine
+    starts an analyzer with: `PULUMI_CONFIG` makes stack config readable while the pack
+    loads)."""
     require_supported_sdk()
     meta_path = folder / "PulumiPolicy.yaml"
     if not (folder / "__main__.py").is_file() or not meta_path.is_file():
@@ -80,6 +85,7 @@ def load_pack(folder: Path) -> LoadedPack:
         )
 
     with isolated(unload_from=(folder,)):
+        os.environ.update(environment or {})
         sys.path.insert(0, str(folder))
         pulumi_policy.PolicyPack = capture  # type: ignore[assignment,misc]
         try:

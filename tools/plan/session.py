@@ -14,7 +14,14 @@ from model.baseline import Baseline, baseline
 from model.errors import SpecError
 from tools.deploy_order import DeployOrder, deploy_order
 from tools.plan.agreement import disagreements
-from tools.plan.evaluator import PolicyCrash, Remediation, Violation, evaluate
+from tools.plan.evaluator import (
+    PolicyCrash,
+    Remediation,
+    StackContext,
+    Violation,
+    analyzer_environment,
+    evaluate,
+)
 from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
@@ -63,8 +70,9 @@ def run_plan(
     resolved = None
     config_path = None
     if pack_dir is not None:
-        pack = load_pack(pack_dir)
         stack_config = load_stack_config(project_dir, stack)
+        context = StackContext(stack_config.project, stack, stack_config.values, dry_run=True)
+        pack = load_pack(pack_dir, analyzer_environment(context))
         config_path = pack_config or default_pack_config(stack_config, pack_dir)
         resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
         issues = disagreements(stack_config, resolved, config_path)

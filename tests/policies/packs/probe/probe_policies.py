@@ -17,6 +17,12 @@ from pulumi_policy import (
 
 DATASET = "gcp:bigquery/dataset:Dataset"
 
+# Read while the pack loads, before any Analyze call: the engine starts the analyzer
+# with PULUMI_CONFIG (so Config works), but the SDK's settings are configured only when
+# a request arrives (pulumi_policy/policy.py, _configure_runtime_settings), so the stack
+# name is still the SDK's placeholder here.
+AT_LOAD = f"region={pulumi.Config('gcp').get('region')} stack={pulumi.get_stack()}"
+
 
 def _context(args: StackValidationArgs, report: ReportViolation) -> None:
     types = sorted(
@@ -65,11 +71,18 @@ def _needs_threshold(args: ResourceValidationArgs, report: ReportViolation) -> N
     return None
 
 
+def _at_load(args: StackValidationArgs, report: ReportViolation) -> None:
+    report(f"at load: {AT_LOAD}; now: stack={pulumi.get_stack()}")
+
+
 def _crash(args: StackValidationArgs, report: ReportViolation) -> None:
     raise ZeroDivisionError("division by zero")
 
 
 POLICIES = [
+    StackValidationPolicy(
+        name="at-load", description="What the pack saw loading.", validate=_at_load
+    ),
     StackValidationPolicy(
         name="stack-context", description="What the stack looks like.", validate=_context
     ),
