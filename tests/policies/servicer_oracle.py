@@ -38,12 +38,17 @@ def evaluate_with_servicer(
     with isolated():
         os.environ.update(analyzer_environment(ctx))
         servicer = configured_servicer(pack, resolved)
-        analyzed, _ = remediate(servicer, pack, analyzed_resources(resources, ctx))
+        analyzed, remediations = remediate(servicer, pack, analyzed_resources(resources, ctx))
         by_urn = {r.urn: r for r in analyzed}
         diagnostics: list[Any] = []
-        for r in analyzed:
-            if not r.custom:
-                continue
+        # the engine reports a remediation's diagnostic as an advisory violation
+        # (pkg/resource/deploy/step_generator.go: continueStepsFromImport)
+        found = [
+            Violation(r.policy, "advisory", r.urn, r.diagnostic)
+            for r in remediations
+            if r.diagnostic
+        ]
+        for r in analyzed:  # every registration, components and the Stack too (ibid.)
             response = servicer.Analyze(analyze_request(r, by_urn), None)  # type: ignore[no-untyped-call]
             diagnostics += [(d, r.urn) for d in response.diagnostics]
         entries = []
@@ -67,7 +72,7 @@ def evaluate_with_servicer(
             analyzer_pb2.AnalyzeStackRequest(resources=entries), None
         )
         diagnostics += [(d, "") for d in stack.diagnostics]
-    return [
+    return found + [
         Violation(
             policy=d.policyName,
             enforcement_level=_LEVEL_NAME.get(d.enforcementLevel, "advisory"),

@@ -16,7 +16,13 @@ from typer.testing import CliRunner
 from tests.helpers import REPO
 from tests.policies.servicer_oracle import evaluate_with_servicer
 from tools.cli import DEBUG, app
-from tools.plan.evaluator import PolicyCrash, analyzer_environment, evaluate
+from tools.plan.evaluator import (
+    PolicyCrash,
+    Remediation,
+    analyzer_environment,
+    evaluate,
+    remediation_diagnostics,
+)
 from tools.plan.pack_config import resolve_config
 from tools.plan.pack_loader import LoadedPack, PackProblem, load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
@@ -163,3 +169,42 @@ def test_plan_loads_the_pack_with_the_stacks_environment(tmp_path: Path) -> None
     assert "at load: region=europe-west1 stack=stack; now: stack=crm-prod" in result.stdout, (
         result.stdout + result.stderr
     )
+
+
+def test_components_and_the_stack_are_analyzed(probe: LoadedPack, crm: ProgramRun) -> None:
+    """The engine sends every registration to the analyzers, not only custom resources
+    (pkg/resource/deploy/step_generator.go, continueStepsFromImport: the analyzer loop
+    runs for each resource it generates steps for, components and the root Stack)."""
+    resolved = resolve_config(probe, {"registrations": "advisory"}, PROBE)
+    ours = {
+        v.message.splitlines()[-1]
+        for v in evaluate(probe, resolved, crm.resources, crm.context()).violations
+        if v.policy == "registrations"
+    }
+    sdk = {
+        v.message.splitlines()[-1]
+        for v in evaluate_with_servicer(probe, resolved, crm.resources, crm.context())
+        if v.policy == "registrations"
+    }
+    assert ours == sdk
+    assert "analyzed pulumi:pulumi:Stack" in ours
+    assert "analyzed datamesh:index:DataProduct" in ours
+    assert "analyzed datamesh:index:ProjectBaseline" in ours
+
+
+def test_a_remediation_that_raises_fails_the_plan(probe: LoadedPack, crm: ProgramRun) -> None:
+    """The engine ends the update: `failed to run remediation: <error>` (step_generator.go);
+    the plan exits 3 as for any policy that raises."""
+    resolved = resolve_config(probe, {"remediation-crasher": "remediate"}, PROBE)
+    with pytest.raises(PolicyCrash) as crash:
+        evaluate(probe, resolved, crm.resources, crm.context())
+    assert str(crash.value) == "policy 'remediation' failed: ZeroDivisionError: division by zero"
+
+
+def test_a_remediation_diagnostic_is_an_advisory_violation() -> None:
+    found = remediation_diagnostics(
+        [Remediation("add-label", "urn:a", ""), Remediation("add-label", "urn:b", "can't run")]
+    )
+    assert [(v.policy, v.enforcement_level, v.urn, v.message) for v in found] == [
+        ("add-label", "advisory", "urn:b", "can't run")
+    ]

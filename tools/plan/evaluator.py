@@ -6,8 +6,11 @@ What the engine hands the analyzer, and so what this evaluator hands the pack:
   pack);
 - remediations first: policies at level `remediate` that implement `remediate`
   rewrite a resource's inputs, in pack order, and validation sees the result;
-- resource policies see every custom resource with its camelCase inputs behind
-  unknown-checking proxies, its options and its provider;
+- resource policies see every registered resource (custom ones, components, the
+  Stack and default providers: the engine's step generator analyzes each
+  registration) with its camelCase inputs behind unknown-checking proxies, its
+  options and its provider; a remediation that cannot run reports its diagnostic
+  as an advisory violation, one that raises fails the plan as the update would;
 - stack policies see every resource, the `pulumi:pulumi:Stack` resource and the
   default providers included, linked to parents and dependencies;
 - enforcement levels, not-applicable and unknown values behave as in the SDK's
@@ -274,15 +277,25 @@ def remediate(
     by_urn = {r.urn: r for r in resources}
     out: list[RecordedResource] = []
     applied: list[Remediation] = []
-    for r in resources:
-        if r.custom:
+    for r in resources:  # every registered resource, components and the Stack included
+        try:
             response = servicer.Remediate(analyze_request(r, by_urn), None)  # type: ignore[no-untyped-call]
-            for rem in response.remediations:
-                applied.append(Remediation(rem.policyName, r.urn, rem.diagnostic))
-                if rem.HasField("properties"):
-                    r = replace(r, inputs=json_format.MessageToDict(rem.properties))
+        except Exception as exc:  # the engine fails the update: "failed to run remediation"
+            raise PolicyCrash("remediation", exc) from exc
+        for rem in response.remediations:
+            applied.append(Remediation(rem.policyName, r.urn, rem.diagnostic))
+            if rem.HasField("properties"):
+                r = replace(r, inputs=json_format.MessageToDict(rem.properties))
         out.append(r)
     return out, applied
+
+
+def remediation_diagnostics(remediations: Sequence[Remediation]) -> list[Violation]:
+    """A remediation that could not run says why as an advisory violation of its policy
+    (the engine's step generator reports `tresult.Diagnostic` so)."""
+    return [
+        Violation(r.policy, "advisory", r.urn, r.diagnostic) for r in remediations if r.diagnostic
+    ]
 
 
 # ---- evaluation -------------------------------------------------------------------------
@@ -301,7 +314,7 @@ def evaluate(
         servicer._configure_runtime_settings()  # type: ignore[no-untyped-call]
         analyzed = analyzed_resources(resources, ctx)
         analyzed, remediations = remediate(servicer, pack, analyzed)
-        violations = _validate(servicer, pack, analyzed)
+        violations = remediation_diagnostics(remediations) + _validate(servicer, pack, analyzed)
     return Evaluation(violations, remediations, analyzed)
 
 
@@ -333,9 +346,7 @@ def _validate(
         )
         config = servicer._get_policy_config(policy.name)
         if isinstance(policy, ResourceValidationPolicy) and policy.has_validation():
-            for r in analyzed:
-                if not r.custom:
-                    continue
+            for r in analyzed:  # the engine analyzes components and the Stack too
                 before = len(response.diagnostics)
                 args = ResourceValidationArgs(
                     r.type, props[r.urn], r.urn, r.name, opts[r.urn], providers[r.urn], config, {}

@@ -75,6 +75,15 @@ def _at_load(args: StackValidationArgs, report: ReportViolation) -> None:
     report(f"at load: {AT_LOAD}; now: stack={pulumi.get_stack()}")
 
 
+def _registrations(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if not args.resource_type.startswith(("gcp:", "pulumi:providers:")):
+        report(f"analyzed {args.resource_type}")
+
+
+def _remediate_crash(args: ResourceValidationArgs) -> Any:
+    raise ZeroDivisionError("division by zero")
+
+
 def _crash(args: StackValidationArgs, report: ReportViolation) -> None:
     raise ZeroDivisionError("division by zero")
 
@@ -110,6 +119,18 @@ POLICIES = [
             },
             required=["threshold"],
         ),
+    ),
+    ResourceValidationPolicy(
+        name="registrations",
+        description="Every registration the engine analyzes.",
+        validate=_registrations,
+        enforcement_level=EnforcementLevel.DISABLED,
+    ),
+    ResourceValidationPolicy(
+        name="remediation-crasher",
+        description="A remediation that raises.",
+        remediate=_remediate_crash,
+        enforcement_level=EnforcementLevel.DISABLED,
     ),
     StackValidationPolicy(
         name="crasher",
