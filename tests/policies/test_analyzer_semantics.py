@@ -6,6 +6,7 @@ that raises being a broken pack (exit 3), not a violation."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,35 @@ def test_a_remediation_diagnostic_is_an_advisory_violation() -> None:
     assert [(v.policy, v.enforcement_level, v.urn, v.message) for v in found] == [
         ("add-label", "advisory", "urn:b", "can't run")
     ]
+
+
+def test_the_plan_json_shows_remediated_inputs(tmp_path: Path) -> None:
+    """The engine replaces a resource's inputs with the remediated ones before its step
+    runs (step_generator.go: `new.Inputs = tresult.Properties`): what the plan shows is
+    what would be applied."""
+    config = tmp_path / "probe.json"
+    config.write_text('{"add-label": "remediate"}')
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--stack",
+            "crm-prod",
+            "--project-dir",
+            str(REPO),
+            "--quiet",
+            "--policy-pack",
+            str(PROBE),
+            "--policy-config",
+            str(config),
+            "--json",
+            str(out),
+        ],
+    )
+    assert "Traceback" not in result.stderr
+    doc = json.loads(out.read_text())
+    datasets = [r for r in doc["resources"] if r["type"] == "gcp:bigquery/dataset:Dataset"]
+    assert datasets
+    assert all(r["inputs"]["labels"]["remediated"] == "yes" for r in datasets)
+    assert {r["policy"] for r in doc["remediations"]} == {"add-label"}

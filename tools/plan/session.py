@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from tools.plan.evaluator import (
 from tools.plan.floor import floor_problems
 from tools.plan.pack_config import read_pack_config, resolve_config
 from tools.plan.pack_loader import load_pack
+from tools.plan.recorder import RecordedResource
 from tools.plan.runner import ProgramRun, plan_with_references
 from tools.plan.witness import UNTAGGED, untagged_columns
 from tools.production import production_declaration
@@ -99,7 +100,7 @@ def run_plan(
     witness = untagged_columns(loaded, run, _allowed_untagged(pack_dir))
     violations = [*evaluation.violations, *_output_violations(run), *witness]
     return PlanResult(
-        run,
+        _remediated(run, evaluation.resources),
         violations,
         evaluation.remediations,
         f"{pack.name}@v{pack.version}",
@@ -112,6 +113,14 @@ def run_plan(
 
 
 STACK_OUTPUTS_CHECK = "stack-outputs-carry-no-secrets"
+
+
+def _remediated(run: ProgramRun, analyzed: list[RecordedResource]) -> ProgramRun:
+    """The plan as the engine would apply it: remediated inputs replace the program's
+    (the step generator sets `new.Inputs` to them before the step runs)."""
+    inputs = {r.urn: r.inputs for r in analyzed}
+    resources = [replace(r, inputs=inputs.get(r.urn, r.inputs)) for r in run.resources]
+    return replace(run, resources=resources)
 
 
 def _allowed_untagged(pack_dir: Path) -> frozenset[str]:
