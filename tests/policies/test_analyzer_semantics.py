@@ -241,3 +241,32 @@ def test_the_plan_json_shows_remediated_inputs(tmp_path: Path) -> None:
     assert datasets
     assert all(r["inputs"]["labels"]["remediated"] == "yes" for r in datasets)
     assert {r["policy"] for r in doc["remediations"]} == {"add-label"}
+
+
+SCENARIOS = Path(__file__).parent / "packs" / "scenarios"
+
+
+@pytest.mark.parametrize("stack", ["crm-prod", "iot-dev"])
+def test_pulumi_policy_integration_scenarios_through_plan(tmp_path: Path, stack: str) -> None:
+    """pulumi-policy's `runtime_data` and `parent_dependencies` integration tests, their
+    assertions inside a pack, run by `datamesh plan` (validation and remediation both):
+    a failed expectation would raise, and the plan would exit 3."""
+    config = tmp_path / "scenarios.json"
+    config.write_text('{"runtime-data-resource": "remediate"}')
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--stack",
+            stack,
+            "--project-dir",
+            str(REPO),
+            "--quiet",
+            "--policy-pack",
+            str(SCENARIOS),
+            "--policy-config",
+            str(config),
+        ],
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    assert "Violations: 0 mandatory, 0 advisory" in result.stdout
