@@ -270,3 +270,64 @@ def test_pulumi_policy_integration_scenarios_through_plan(tmp_path: Path, stack:
     )
     assert result.exit_code == 0, result.stdout + result.stderr
     assert "Violations: 0 mandatory, 0 advisory" in result.stdout
+
+
+def _plan_json(tmp_path: Path, config: str, *extra: str) -> tuple[int, dict[str, Any], str]:
+    (tmp_path / "probe.json").write_text(config)
+    out = tmp_path / "plan.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "plan",
+            "--stack",
+            "crm-prod",
+            "--project-dir",
+            str(REPO),
+            "--quiet",
+            "--policy-pack",
+            str(PROBE),
+            "--policy-config",
+            str(tmp_path / "probe.json"),
+            "--json",
+            str(out),
+            *extra,
+        ],
+    )
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    return result.exit_code, doc, result.stdout + result.stderr
+
+
+def _dataset_labels(doc: dict[str, Any]) -> dict[str, str]:
+    (dataset,) = [r for r in doc["resources"] if r["type"] == "gcp:bigquery/dataset:Dataset"]
+    return dict(dataset["inputs"]["labels"])
+
+
+def test_remediations_chain_in_pack_order_and_advisory_turns_them_off(tmp_path: Path) -> None:
+    """pulumi-policy's servicer runs the remediations of a resource in pack order, each on
+    the previous one's result, and only at level `remediate` (policy.py, Remediate)."""
+    _, both, _ = _plan_json(tmp_path, '{"add-label": "remediate", "add-chained": "remediate"}')
+    labels = _dataset_labels(both)
+    assert (labels["remediated"], labels["chained"]) == ("yes", "yes")
+    _, one, output = _plan_json(tmp_path, '{"add-label": "advisory", "add-chained": "remediate"}')
+    labels = _dataset_labels(one)
+    assert "remediated" not in labels
+    assert labels["chained"] == "no"
+    assert "dataset not remediated" in output  # label-check sees the unremediated dataset
+
+
+def test_every_registration_is_analyzed_through_plan(tmp_path: Path) -> None:
+    code, _, output = _plan_json(tmp_path, '{"registrations": "advisory"}')
+    assert code == 0, output
+    for analyzed in (
+        "pulumi:pulumi:Stack",
+        "datamesh:index:DataProduct",
+        "datamesh:index:ProjectBaseline",
+    ):
+        assert f"analyzed {analyzed}" in output
+
+
+def test_a_raising_remediation_exits_3_through_plan(tmp_path: Path) -> None:
+    code, _, output = _plan_json(tmp_path, '{"remediation-crasher": "remediate"}')
+    assert code == 3, output
+    assert "policy 'remediation' failed: ZeroDivisionError: division by zero" in output
+    assert "Traceback" not in output

@@ -59,6 +59,15 @@ def _add_label(args: ResourceValidationArgs) -> Any:
     return None
 
 
+def _add_chained(args: ResourceValidationArgs) -> Any:
+    """Runs after add-label (pack order): sees its result when remediations chain."""
+    if args.resource_type == DATASET:
+        labels = dict(args.props.get("labels") or {})
+        labels["chained"] = "yes" if labels.get("remediated") == "yes" else "no"
+        return {**args.props, "labels": labels}
+    return None
+
+
 def _label_check(args: ResourceValidationArgs, report: ReportViolation) -> None:
     if (
         args.resource_type == DATASET
@@ -102,6 +111,12 @@ POLICIES = [
         name="add-label",
         description="Labels datasets.",
         remediate=_add_label,
+        enforcement_level=EnforcementLevel.DISABLED,
+    ),
+    ResourceValidationPolicy(
+        name="add-chained",
+        description="Labels datasets after add-label.",
+        remediate=_add_chained,
         enforcement_level=EnforcementLevel.DISABLED,
     ),
     ResourceValidationPolicy(
