@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 from sqlglot import lineage as sqlglot_lineage
+from sqlglot.dialects.bigquery import BigQuery
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, build_scope, traverse_scope
@@ -27,6 +28,17 @@ from model.column_use import Use, query_uses, rows_kept
 from model.contract import Contract
 from model.conventions import SqlSyntaxError
 from model.sql import OWN_INPUT, PLACEHOLDER, SENTINEL_DB, SqlFile, parse_probe, sentinel_table
+
+
+class _Tracing(BigQuery):
+    """BigQuery as lineage reads it: qualifying does not annotate every scope's types
+    (a third of a mesh's load time), since lineage follows names, not types; a struct's
+    star is still expanded from the scopes it needs annotated."""
+
+    ANNOTATE_ALL_SCOPES = False
+
+
+TRACING = _Tracing()
 
 INPUT = "input"  # ColumnRef.kind of a product's own input port (sheet, federated, events)
 PORT = "port"  # ColumnRef.kind of an output port (the product's own or upstream)
@@ -230,7 +242,7 @@ def _trace(text: str, schema: _Schema, fingerprints: bool = False) -> _Query:
         qualified = qualify(
             query.copy(),
             schema=tables,
-            dialect="bigquery",
+            dialect=TRACING,
             validate_qualify_columns=False,
             quote_identifiers=False,
             identify=False,
@@ -244,7 +256,7 @@ def _trace(text: str, schema: _Schema, fingerprints: bool = False) -> _Query:
             None,
             qualified,
             schema=tables,
-            dialect="bigquery",
+            dialect=TRACING,
             scope=root,
             trim_selects=False,
             copy=False,  # the tree is this call's own copy
@@ -274,7 +286,7 @@ _LINEAGE_ERRORS = (SqlglotError, KeyError, ValueError, AttributeError, Recursion
 
 def _column_node(name: str, query: exp.Expr, schema: dict[str, Any]) -> sqlglot_lineage.Node | str:
     try:
-        return sqlglot_lineage.lineage(name, query.copy(), schema=schema, dialect="bigquery")
+        return sqlglot_lineage.lineage(name, query.copy(), schema=schema, dialect=TRACING)
     except _LINEAGE_ERRORS as exc:
         return f"{name}: {type(exc).__name__}"
 
@@ -389,7 +401,7 @@ def filter_values(
         schema: dict[str, object] = {SENTINEL_DB: tables.columns} if tables.columns else {}
         try:
             # a copy: parse_probe caches its trees, which qualify would rewrite in place
-            query = qualify(parse_probe(text)[0].copy(), schema=schema, dialect="bigquery")
+            query = qualify(parse_probe(text)[0].copy(), schema=schema, dialect=TRACING)
             scopes = traverse_scope(query)
         except (*_LINEAGE_ERRORS, SqlSyntaxError, IndexError):
             continue
