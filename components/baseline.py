@@ -1,6 +1,6 @@
 """The project baseline as resources: the APIs the stack's products use, their service
 agents materialised and granted the stack's KMS key. Built before the products; every
-other resource of the stack depends on the API it needs (`api_of`, applied by the
+other resource of the stack depends on the APIs it needs (`apis_of`, applied by the
 program), so a first `pulumi up` on an empty project works in one pass."""
 
 from __future__ import annotations
@@ -14,28 +14,28 @@ from components.options import child, iam
 from model import conventions as conv
 from model.baseline import KEY_ROLE, Baseline, KeyUser
 
-# Pulumi type module -> the API its resources are created through (the first match of
-# a type's `gcp:<module>/<resource>` wins; more specific keys first)
-_API_OF_TYPE: tuple[tuple[str, str], ...] = (
-    ("gcp:bigquery/dataTransferConfig:", "bigquerydatatransfer.googleapis.com"),
-    ("gcp:bigquery/connection", "bigqueryconnection.googleapis.com"),
-    ("gcp:bigquery/", "bigquery.googleapis.com"),
-    ("gcp:pubsub/", "pubsub.googleapis.com"),
-    ("gcp:dataflow/", "dataflow.googleapis.com"),
-    ("gcp:artifactregistry/", "artifactregistry.googleapis.com"),
-    ("gcp:storage/", "storage.googleapis.com"),
-    ("gcp:dataplex/", "dataplex.googleapis.com"),
-    ("gcp:monitoring/", "monitoring.googleapis.com"),
-    ("gcp:logging/", "logging.googleapis.com"),
-    ("gcp:serviceaccount/", "iam.googleapis.com"),
-    ("gcp:projects/iAM", "cloudresourcemanager.googleapis.com"),
-    ("docker-build:", "artifactregistry.googleapis.com"),
+# Pulumi type prefix -> the APIs its resources are created through and run on (the first
+# match wins; more specific prefixes first). Dataflow's workers are Compute Engine VMs.
+_APIS_OF_TYPE: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("gcp:bigquery/dataTransferConfig:", ("bigquerydatatransfer.googleapis.com",)),
+    ("gcp:bigquery/connection", ("bigqueryconnection.googleapis.com",)),
+    ("gcp:bigquery/", ("bigquery.googleapis.com",)),
+    ("gcp:pubsub/", ("pubsub.googleapis.com",)),
+    ("gcp:dataflow/", ("dataflow.googleapis.com", "compute.googleapis.com")),
+    ("gcp:artifactregistry/", ("artifactregistry.googleapis.com",)),
+    ("gcp:storage/", ("storage.googleapis.com",)),
+    ("gcp:dataplex/", ("dataplex.googleapis.com",)),
+    ("gcp:monitoring/", ("monitoring.googleapis.com",)),
+    ("gcp:logging/", ("logging.googleapis.com",)),
+    ("gcp:serviceaccount/", ("iam.googleapis.com",)),
+    ("gcp:projects/iAM", ("cloudresourcemanager.googleapis.com",)),
+    ("docker-build:", ("artifactregistry.googleapis.com",)),
 )
 
 
-def api_of(resource_type: str) -> str | None:
-    """The API a resource type is created through; None for the baseline's own types."""
-    return next((api for prefix, api in _API_OF_TYPE if resource_type.startswith(prefix)), None)
+def apis_of(resource_type: str) -> tuple[str, ...]:
+    """The APIs a resource type needs; none for the baseline's own types."""
+    return next((apis for prefix, apis in _APIS_OF_TYPE if resource_type.startswith(prefix)), ())
 
 
 @dataclass(frozen=True)
@@ -76,17 +76,9 @@ class ProjectBaseline(pulumi.ComponentResource):
     def ready(self, resource_type: str) -> list[pulumi.Resource]:
         """What a resource of `resource_type` waits for: its API, and the key grant of
         the agent that encrypts its data (a CMEK resource fails without it)."""
-        api = api_of(resource_type)
-        if api is None:
-            return []
-        needs: list[pulumi.Resource] = [self.services[api]] if api in self.services else []
-        if api in self.key_grants:
-            needs.append(self.key_grants[api])
-        if (
-            resource_type.startswith("gcp:dataflow/")
-            and "compute.googleapis.com" in self.key_grants
-        ):
-            needs.append(self.key_grants["compute.googleapis.com"])
+        needs: list[pulumi.Resource] = []
+        for api in apis_of(resource_type):
+            needs += [found[api] for found in (self.services, self.key_grants) if api in found]
         return needs
 
     def _grant_key(

@@ -9,6 +9,7 @@ stack enables what it uses and nothing else.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from model.conventions import service_account_email
@@ -102,47 +103,54 @@ class Baseline:
 
 def baseline(mesh: Mesh, settings: StackSettings) -> Baseline:
     """The baseline of the products `settings` deploys."""
-    why: dict[str, list[str]] = {api: [reason] for api, reason in PLATFORM_APIS.items()}
-    manual: list[str] = []
-    for pid in settings.products:
-        spec = mesh[pid].spec
-        parts = [*spec.input_ports, spec.transformation, *spec.output_ports]
-        for part in parts:
-            for api in part.apis:
-                reason = f"{pid} ({getattr(part, 'kind', '')})"
-                if reason not in why.setdefault(api, []):
-                    why[api].append(reason)
-        identity = service_account_email(pid, settings.project)
-        for port in spec.input_ports:
-            manual += port.manual_steps(pid, identity, settings.project)
-    manual += [  # it grants its products read access there and authorizes their views
-        f"grant the deploying identity roles/bigquery.dataOwner on the datasets of "
-        f"{external.project} it reads ({pid}, deployed by {external.stack})"
-        for pid, external in sorted(settings.external_products.items())
-    ]
-    apis = {api: tuple(reasons) for api, reasons in sorted(why.items())}
+    apis = _apis(mesh, settings)
     key_users = tuple(u for u in KEY_USERS if u.api in apis) if settings.kms_key else ()
     roles = sorted(
         {r for api in ("serviceusage.googleapis.com", *apis) for r in DEPLOYER_ROLES[api]}
     )
-    manual = [
+    return Baseline(apis, key_users, tuple(roles), tuple(_manual(mesh, settings, apis, roles)))
+
+
+def _apis(mesh: Mesh, settings: StackSettings) -> dict[str, tuple[str, ...]]:
+    """API -> why: the platform's, and each deployed kind's with the products using it."""
+    why: dict[str, list[str]] = {api: [reason] for api, reason in PLATFORM_APIS.items()}
+    for pid in settings.products:
+        spec = mesh[pid].spec
+        for part in [*spec.input_ports, spec.transformation, *spec.output_ports]:
+            reason = f"{pid} ({part.kind})"
+            for api in part.apis:
+                if reason not in why.setdefault(api, []):
+                    why[api].append(reason)
+    return {api: tuple(reasons) for api, reasons in sorted(why.items())}
+
+
+def _manual(
+    mesh: Mesh, settings: StackSettings, apis: Mapping[str, object], roles: list[str]
+) -> list[str]:
+    """What a person does once before the first `up`, in the order to do it."""
+    project = settings.project
+    steps = [
         f"enable serviceusage.googleapis.com and cloudresourcemanager.googleapis.com in "
-        f"{settings.project} (on by default in projects made in the console): the stack "
-        "enables every other API through them",
-        f"grant the deploying identity, on {settings.project}: {', '.join(roles)}",
-        *(
-            [
-                f"grant the deploying identity roles/cloudkms.admin on {settings.kms_key} "
-                "(it grants the key to the service agents)"
-            ]
-            if settings.kms_key
-            else []
-        ),
-        *(
-            ["run `pulumi up` where Docker with buildx runs (it builds the pipeline images)"]
-            if "dataflow.googleapis.com" in apis
-            else []
-        ),
-        *manual,
+        f"{project} (on by default in projects made in the console): the stack enables "
+        "every other API through them",
+        f"grant the deploying identity, on {project}: {', '.join(roles)}",
     ]
-    return Baseline(apis, key_users, tuple(roles), tuple(manual))
+    if settings.kms_key:
+        steps.append(
+            f"grant the deploying identity roles/cloudkms.admin on {settings.kms_key} "
+            "(it grants the key to the service agents)"
+        )
+    if "dataflow.googleapis.com" in apis:
+        steps.append(
+            "run `pulumi up` where Docker with buildx runs (it builds the pipeline images)"
+        )
+    for pid in settings.products:
+        identity = service_account_email(pid, project)
+        for port in mesh[pid].spec.input_ports:
+            steps += port.manual_steps(pid, identity, project)
+    steps += [  # it grants its products read access there and authorizes their views
+        f"grant the deploying identity roles/bigquery.dataOwner on the datasets of "
+        f"{external.project} it reads ({pid}, deployed by {external.stack})"
+        for pid, external in sorted(settings.external_products.items())
+    ]
+    return steps

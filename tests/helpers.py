@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,28 @@ def replace_in(rel: str, old: str, new: str, count: int = -1) -> Callable[[Path]
         (root / rel).write_text(text.replace(old, new, count), encoding="utf-8")
 
     return apply
+
+
+def project_copy(
+    root: Path, stacks: Sequence[str] | None = None, copied: Sequence[str] = ()
+) -> Path:
+    """A Pulumi project in `root` that tests may edit: the program, the stack configs
+    (`stacks`, default all) and the products copied, the code folders linked to the
+    repository's, or copied too where named in `copied` (a test that edits the pack)."""
+    root.mkdir(parents=True, exist_ok=True)
+    configs = (
+        [f"Pulumi.{s}.yaml" for s in stacks]
+        if stacks is not None
+        else [p.name for p in REPO.glob("Pulumi.*.yaml")]
+    )
+    for name in ("__main__.py", "Pulumi.yaml", *configs):
+        shutil.copy(REPO / name, root / name)
+    for name in ("program", "components", "policies", "model"):
+        if name in copied:
+            shutil.copytree(REPO / name, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            (root / name).symlink_to(REPO / name)
+    shutil.copytree(
+        REPO / "products", root / "products", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    return root

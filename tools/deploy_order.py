@@ -4,14 +4,13 @@ deployed at all (each stack waits for the other's registry) and is refused."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 from model.errors import InputProblem, SpecIssue
 from model.stack_settings import PROJECT
-from tools.stack import load_stack_config
+from tools.stack import external_products, load_stack_config, project_stacks, stack_name
 
 EXTERNAL = f"{PROJECT}:externalProducts"
 
@@ -26,39 +25,16 @@ class DeployOrder:
     reads: dict[str, dict[str, str]]  # stack -> {product it reads: the stack it reads from}
 
 
-def _stack_name(reference: str) -> str:
-    """`org/project/stack` (or `stack`) -> `stack`."""
-    return reference.rsplit("/", 1)[-1]
-
-
-def _structured(value: object) -> object:
-    """A structured config value (the engine hands them to programs as JSON text)."""
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except json.JSONDecodeError:
-            return None
-    return value
-
-
 def deploy_order(project_dir: Path) -> DeployOrder:
     """Every `Pulumi.<stack>.yaml` of the project in an order that deploys."""
-    stacks = sorted(
-        p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml")
-    )
+    stacks = project_stacks(project_dir)
     reads: dict[str, dict[str, str]] = {}
     graph: dict[str, set[str]] = {}
     for stack in stacks:
-        external = _structured(load_stack_config(project_dir, stack).values.get(EXTERNAL))
-        found = (
-            {
-                str(pid): _stack_name(str(entry.get("stack", "")))
-                for pid, entry in external.items()
-                if isinstance(entry, dict)
-            }
-            if isinstance(external, dict)
-            else {}
-        )
+        found = {
+            pid: stack_name(source)
+            for pid, source in external_products(load_stack_config(project_dir, stack)).items()
+        }
         reads[stack] = found
         graph[stack] = {s for s in found.values() if s in stacks and s != stack}
     try:

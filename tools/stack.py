@@ -135,9 +135,19 @@ def stack_settings(config: StackConfig, mesh: Mesh) -> StackSettings:
     return settings
 
 
-def referenced_stacks(config: StackConfig) -> dict[str, str]:
-    """Fully qualified names of the stacks this stack's products read from, each with
-    the `data-mesh:externalProducts` key that names it (for messages)."""
+def project_stacks(project_dir: Path) -> list[str]:
+    """The stacks of a project: one `Pulumi.<stack>.yaml` each, by name."""
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in project_dir.glob("Pulumi.*.yaml"))
+
+
+def stack_name(reference: str) -> str:
+    """A stack as this project names its file: `org/project/stack` (or `stack`) -> `stack`."""
+    return reference.rsplit("/", 1)[-1]
+
+
+def external_products(config: StackConfig) -> dict[str, str]:
+    """`data-mesh:externalProducts`: product -> the fully qualified name of the stack it
+    is read from (entries of the wrong shape left to the settings' validation)."""
     raw = config.values.get("data-mesh:externalProducts", "{}")
     try:
         external = json.loads(raw)
@@ -145,10 +155,19 @@ def referenced_stacks(config: StackConfig) -> dict[str, str]:
         return {}
     if not isinstance(external, dict):
         return {}
+    return {
+        str(product): value["stack"]
+        for product, value in sorted(external.items())
+        if isinstance(value, dict) and isinstance(value.get("stack"), str)
+    }
+
+
+def referenced_stacks(config: StackConfig) -> dict[str, str]:
+    """Fully qualified names of the stacks this stack's products read from, each with
+    the `data-mesh:externalProducts` key that names it (for messages)."""
     out: dict[str, str] = {}
-    for product, value in sorted(external.items()):
-        if isinstance(value, dict) and isinstance(value.get("stack"), str):
-            out.setdefault(value["stack"], f"data-mesh:externalProducts.{product}.stack")
+    for product, stack in external_products(config).items():
+        out.setdefault(stack, f"data-mesh:externalProducts.{product}.stack")
     return out
 
 

@@ -6,14 +6,13 @@ from their folders, tagged by content."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from components.baseline import api_of
+from components.baseline import apis_of
 from model.baseline import KEY_ROLE
-from tests.helpers import REPO
+from tests.helpers import REPO, project_copy
 from tools.plan.recorder import RecordedResource
 from tools.plan.runner import ProgramRun, run_program
 
@@ -49,12 +48,10 @@ def test_no_resource_is_created_before_its_api(runs: dict[str, ProgramRun], stac
     services = _services(run)
     checked = 0
     for r in run.resources:
-        api = api_of(r.type)
-        if api is None:
-            continue
-        assert api in services, f"{r.type} needs {api}, which the stack does not enable"
-        assert services[api].urn in _closure(run, r), f"{r.name} does not wait for {api}"
-        checked += 1
+        for api in apis_of(r.type):
+            assert api in services, f"{r.type} needs {api}, which the stack does not enable"
+            assert services[api].urn in _closure(run, r), f"{r.name} does not wait for {api}"
+            checked += 1
     assert checked > 20
 
 
@@ -67,9 +64,7 @@ def test_apis_are_what_the_products_use(runs: dict[str, ProgramRun]) -> None:
     assert "dataflow.googleapis.com" not in crm
     assert "pubsub.googleapis.com" not in crm
     for run in runs.values():
-        used = {api_of(r.type) for r in run.resources} - {None}
-        if "dataflow.googleapis.com" in used:  # its workers are Compute Engine VMs
-            used.add("compute.googleapis.com")
+        used = {api for r in run.resources for api in apis_of(r.type)}
         assert set(_services(run)) == used  # nothing enabled that nothing uses
         for service in run.by_type(SERVICE):
             assert service.inputs["disableOnDestroy"] is False
@@ -106,8 +101,7 @@ def _iot_prod(project: Path) -> ProgramRun:
 
 
 def test_a_pipeline_change_is_a_new_image_and_template(tmp_path: Path) -> None:
-    project = tmp_path / "repo"
-    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", ".venv*", "out"))
+    project = project_copy(tmp_path / "repo")
     before, again = _iot_prod(project), _iot_prod(project)
     assert [(r.urn, r.inputs) for r in before.resources] == [
         (r.urn, r.inputs) for r in again.resources

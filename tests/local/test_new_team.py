@@ -13,7 +13,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.helpers import REPO, replace_in
+from tests.helpers import REPO, project_copy, replace_in
 from tools.cli import app
 
 NEW_TEAM = Path(__file__).parent / "new_team"
@@ -22,14 +22,7 @@ NEW = ["energy-meters", "tariffs", "energy-costs"]
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.crm-prod.yaml", "Pulumi.iot-prod.yaml"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("program", "components", "policies", "model"):
-        (root / name).symlink_to(REPO / name)
-    shutil.copytree(
-        REPO / "products", root / "products", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    root = project_copy(tmp_path_factory.mktemp("project"), ("crm-prod", "iot-prod"))
     for product in NEW:
         shutil.copytree(NEW_TEAM / product, root / "products" / product)
     path = root / "Pulumi.iot-prod.yaml"

@@ -4,13 +4,12 @@ stacks deploy in (a stack after the stacks it reads), and refuses a reference cy
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import REPO
+from tests.helpers import REPO, project_copy
 from tools.cli import app
 from tools.deploy_order import StackCycle, deploy_order
 
@@ -22,14 +21,8 @@ def test_stacks_deploy_after_the_stacks_they_read() -> None:
     assert order.reads["iot-prod"] == {"customers": "crm-prod"}
 
 
-def _project(tmp_path: Path) -> Path:
-    project = tmp_path / "repo"
-    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", ".venv*", "out"))
-    return project
-
-
 def test_a_reference_cycle_is_refused(tmp_path: Path) -> None:
-    project = _project(tmp_path)
+    project = project_copy(tmp_path / "repo")
     crm = project / "Pulumi.crm-prod.yaml"
     crm.write_text(
         crm.read_text()

@@ -29,6 +29,7 @@ from tools.plan.pack_loader import LoadedPack, PackProblem, load_pack
 from tools.plan.runner import ProgramRun, plan_with_references
 
 PROBE = Path(__file__).parent / "packs" / "probe"
+SCENARIOS = Path(__file__).parent / "packs" / "scenarios"
 
 
 @pytest.fixture(scope="module")
@@ -150,26 +151,37 @@ def test_a_pack_loads_with_the_engines_environment(crm: ProgramRun) -> None:
     assert "at load: region=None" in without["at-load"]
 
 
-def test_plan_loads_the_pack_with_the_stacks_environment(tmp_path: Path) -> None:
-    (tmp_path / "none.json").write_text("{}")
+def _plan(
+    tmp_path: Path, config: str, pack: Path = PROBE, stack: str = "crm-prod"
+) -> tuple[int, dict[str, Any], str]:
+    """`datamesh plan` of `stack` with `pack` and its `config` (JSON text): the exit code,
+    the plan JSON and everything printed."""
+    (tmp_path / "pack.json").write_text(config)
+    out = tmp_path / "plan.json"
     result = CliRunner().invoke(
         app,
         [
             "plan",
             "--stack",
-            "crm-prod",
+            stack,
             "--project-dir",
             str(REPO),
             "--quiet",
             "--policy-pack",
-            str(PROBE),
+            str(pack),
             "--policy-config",
-            str(tmp_path / "none.json"),
+            str(tmp_path / "pack.json"),
+            "--json",
+            str(out),
         ],
     )
-    assert "at load: region=europe-west1 stack=stack; now: stack=crm-prod" in result.stdout, (
-        result.stdout + result.stderr
-    )
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    return result.exit_code, doc, result.stdout + result.stderr
+
+
+def test_plan_loads_the_pack_with_the_stacks_environment(tmp_path: Path) -> None:
+    _, _, output = _plan(tmp_path, "{}")
+    assert "at load: region=europe-west1 stack=stack; now: stack=crm-prod" in output, output
 
 
 def test_components_and_the_stack_are_analyzed(probe: LoadedPack, crm: ProgramRun) -> None:
@@ -215,35 +227,12 @@ def test_the_plan_json_shows_remediated_inputs(tmp_path: Path) -> None:
     """The engine replaces a resource's inputs with the remediated ones before its step
     runs (step_generator.go: `new.Inputs = tresult.Properties`): what the plan shows is
     what would be applied."""
-    config = tmp_path / "probe.json"
-    config.write_text('{"add-label": "remediate"}')
-    out = tmp_path / "plan.json"
-    result = CliRunner().invoke(
-        app,
-        [
-            "plan",
-            "--stack",
-            "crm-prod",
-            "--project-dir",
-            str(REPO),
-            "--quiet",
-            "--policy-pack",
-            str(PROBE),
-            "--policy-config",
-            str(config),
-            "--json",
-            str(out),
-        ],
-    )
-    assert "Traceback" not in result.stderr
-    doc = json.loads(out.read_text())
+    _, doc, output = _plan(tmp_path, '{"add-label": "remediate"}')
+    assert "Traceback" not in output
     datasets = [r for r in doc["resources"] if r["type"] == "gcp:bigquery/dataset:Dataset"]
     assert datasets
     assert all(r["inputs"]["labels"]["remediated"] == "yes" for r in datasets)
     assert {r["policy"] for r in doc["remediations"]} == {"add-label"}
-
-
-SCENARIOS = Path(__file__).parent / "packs" / "scenarios"
 
 
 @pytest.mark.parametrize("stack", ["crm-prod", "iot-dev"])
@@ -251,50 +240,9 @@ def test_pulumi_policy_integration_scenarios_through_plan(tmp_path: Path, stack:
     """pulumi-policy's `runtime_data` and `parent_dependencies` integration tests, their
     assertions inside a pack, run by `datamesh plan` (validation and remediation both):
     a failed expectation would raise, and the plan would exit 3."""
-    config = tmp_path / "scenarios.json"
-    config.write_text('{"runtime-data-resource": "remediate"}')
-    result = CliRunner().invoke(
-        app,
-        [
-            "plan",
-            "--stack",
-            stack,
-            "--project-dir",
-            str(REPO),
-            "--quiet",
-            "--policy-pack",
-            str(SCENARIOS),
-            "--policy-config",
-            str(config),
-        ],
-    )
-    assert result.exit_code == 0, result.stdout + result.stderr
-    assert "Violations: 0 mandatory, 0 advisory" in result.stdout
-
-
-def _plan_json(tmp_path: Path, config: str, *extra: str) -> tuple[int, dict[str, Any], str]:
-    (tmp_path / "probe.json").write_text(config)
-    out = tmp_path / "plan.json"
-    result = CliRunner().invoke(
-        app,
-        [
-            "plan",
-            "--stack",
-            "crm-prod",
-            "--project-dir",
-            str(REPO),
-            "--quiet",
-            "--policy-pack",
-            str(PROBE),
-            "--policy-config",
-            str(tmp_path / "probe.json"),
-            "--json",
-            str(out),
-            *extra,
-        ],
-    )
-    doc = json.loads(out.read_text()) if out.exists() else {}
-    return result.exit_code, doc, result.stdout + result.stderr
+    code, _, output = _plan(tmp_path, '{"runtime-data-resource": "remediate"}', SCENARIOS, stack)
+    assert code == 0, output
+    assert "Violations: 0 mandatory, 0 advisory" in output
 
 
 def _dataset_labels(doc: dict[str, Any]) -> dict[str, str]:
@@ -305,10 +253,10 @@ def _dataset_labels(doc: dict[str, Any]) -> dict[str, str]:
 def test_remediations_chain_in_pack_order_and_advisory_turns_them_off(tmp_path: Path) -> None:
     """pulumi-policy's servicer runs the remediations of a resource in pack order, each on
     the previous one's result, and only at level `remediate` (policy.py, Remediate)."""
-    _, both, _ = _plan_json(tmp_path, '{"add-label": "remediate", "add-chained": "remediate"}')
+    _, both, _ = _plan(tmp_path, '{"add-label": "remediate", "add-chained": "remediate"}')
     labels = _dataset_labels(both)
     assert (labels["remediated"], labels["chained"]) == ("yes", "yes")
-    _, one, output = _plan_json(tmp_path, '{"add-label": "advisory", "add-chained": "remediate"}')
+    _, one, output = _plan(tmp_path, '{"add-label": "advisory", "add-chained": "remediate"}')
     labels = _dataset_labels(one)
     assert "remediated" not in labels
     assert labels["chained"] == "no"
@@ -316,7 +264,7 @@ def test_remediations_chain_in_pack_order_and_advisory_turns_them_off(tmp_path: 
 
 
 def test_every_registration_is_analyzed_through_plan(tmp_path: Path) -> None:
-    code, _, output = _plan_json(tmp_path, '{"registrations": "advisory"}')
+    code, _, output = _plan(tmp_path, '{"registrations": "advisory"}')
     assert code == 0, output
     for analyzed in (
         "pulumi:pulumi:Stack",
@@ -327,7 +275,7 @@ def test_every_registration_is_analyzed_through_plan(tmp_path: Path) -> None:
 
 
 def test_a_raising_remediation_exits_3_through_plan(tmp_path: Path) -> None:
-    code, _, output = _plan_json(tmp_path, '{"remediation-crasher": "remediate"}')
+    code, _, output = _plan(tmp_path, '{"remediation-crasher": "remediate"}')
     assert code == 3, output
     assert "policy 'remediation' failed: ZeroDivisionError: division by zero" in output
     assert "Traceback" not in output

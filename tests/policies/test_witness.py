@@ -5,7 +5,6 @@ the pack nothing to see; the plan's own check still finds the untagged column.""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import pulumi
 from typer.testing import CliRunner
 
-from tests.helpers import REPO, edit_yaml
+from tests.helpers import REPO, edit_yaml, project_copy
 from tests.policies.conftest import check, plan_stack
 from tools.cli import app
 from tools.plan.pack_loader import LoadedPack
@@ -57,8 +56,7 @@ def test_a_classification_the_stack_does_not_tag_needs_governance(
 ) -> None:
     """A column classified above internal into a classification the stack maps to no
     policy tag is refused unless governance allows it untagged."""
-    project = tmp_path / "repo"
-    shutil.copytree(REPO, project, ignore=shutil.ignore_patterns(".git", ".venv*", "out"))
+    project = project_copy(tmp_path / "repo", copied=("policies",))
 
     def confidential(d: dict[str, Any]) -> None:
         field = next(p for p in d["schema"][0]["properties"] if p["name"] == "device_id")
@@ -79,36 +77,14 @@ def test_a_classification_the_stack_does_not_tag_needs_governance(
 
     declaration = project / "policies/production.json"
     data = json.loads(declaration.read_text())
+    args = ["plan", "--stack", "iot-prod", "--project-dir", str(project), "--quiet"]
+    args += ["--policy-pack", str(project / "policies")]
     data["governance"]["untaggedClassifications"] = ["confidential"]
     declaration.write_text(json.dumps(data))
-    result = CliRunner().invoke(
-        app,
-        [
-            "plan",
-            "--stack",
-            "iot-prod",
-            "--project-dir",
-            str(project),
-            "--quiet",
-            "--policy-pack",
-            str(project / "policies"),
-        ],
-    )
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.stdout + result.stderr
     del data["governance"]["untaggedClassifications"]
     declaration.write_text(json.dumps(data))
-    result = CliRunner().invoke(
-        app,
-        [
-            "plan",
-            "--stack",
-            "iot-prod",
-            "--project-dir",
-            str(project),
-            "--quiet",
-            "--policy-pack",
-            str(project / "policies"),
-        ],
-    )
+    result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert UNMAPPED_CHECK in result.stdout

@@ -6,14 +6,13 @@ that make no product are refused with the option and the reason, writing nothing
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.helpers import REPO
+from tests.helpers import project_copy
 from tools.cli import app
 
 # (product id, --input, --transformation, extra options)
@@ -45,14 +44,7 @@ def _cli(project: Path | None, *args: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("project")
-    for name in ("__main__.py", "Pulumi.yaml", "Pulumi.crm-prod.yaml", "Pulumi.iot-prod.yaml"):
-        shutil.copy(REPO / name, root / name)
-    for name in ("program", "components", "policies", "model"):
-        (root / name).symlink_to(REPO / name)
-    shutil.copytree(
-        REPO / "products", root / "products", ignore=shutil.ignore_patterns("__pycache__")
-    )
+    root = project_copy(tmp_path_factory.mktemp("project"), ("crm-prod", "iot-prod"))
     for pid, source, transformation, extra in MADE:
         code, text = _cli(
             root,

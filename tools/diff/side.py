@@ -15,7 +15,13 @@ from model.errors import DANGLING_PORT, MAJOR_NAME_MISMATCH, InputProblem, SpecE
 from model.mesh import Mesh, load_mesh
 from model.stack_settings import PROJECT
 from tools.production import FloorProblem, is_production, production_declaration
-from tools.stack import load_stack_config, offline_registries, stack_settings
+from tools.stack import (
+    load_stack_config,
+    offline_registries,
+    project_stacks,
+    stack_name,
+    stack_settings,
+)
 
 VERSIONING_CODES = frozenset({DANGLING_PORT, MAJOR_NAME_MISMATCH})
 CODEOWNERS_PLACES = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
@@ -54,14 +60,13 @@ class Side:
     def readers_of_stack(self, stack: str, products: set[str]) -> list[str]:
         """Who reads `products` from `stack`: products of other stacks of this repository
         (`data-mesh:externalProducts`) and of registries the stack's config lists."""
-        out = {
-            f"{reader}: {consumer}"
-            for reader, reads in self.external.items()
-            for pid, source in reads.items()
-            if pid in products and source.split("/")[-1] == stack and self.mesh is not None
-            for consumer in sorted(self.stacks.get(reader, ()))
-            if any(e.consumer == consumer for e in self.mesh.downstream(pid))
-        }
+        out: set[str] = set()
+        for reader, reads in self.external.items():
+            for pid, source in reads.items():
+                if self.mesh is None or pid not in products or stack_name(source) != stack:
+                    continue
+                consumers = {e.consumer for e in self.mesh.downstream(pid)}
+                out |= {f"{reader}: {c}" for c in self.stacks.get(reader, ()) if c in consumers}
         for who, ports in self.stack_readers.get(stack, {}).items():
             if any(pid in products for pid, _ in ports):
                 out.add(who)
@@ -120,8 +125,7 @@ def _stacks(side: Side, pack_rel: Path, project: Path) -> None:
     if declared is not None:
         side.governance_owners = _governance_owners(side, *declared)
     readers: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for path in sorted(project.glob("Pulumi.*.yaml")):
-        stack = path.name[len("Pulumi.") : -len(".yaml")]
+    for stack in project_stacks(project):
         try:
             config = load_stack_config(project, stack)
             settings = stack_settings(config, side.mesh) if side.mesh is not None else None

@@ -30,6 +30,7 @@ from tools.stack import (
     load_stack_config,
     offline_registries,
     referenced_stacks,
+    stack_name,
 )
 
 
@@ -227,7 +228,7 @@ def plan_with_references(
             for ref, key in referenced_stacks(config).items():
                 if ref not in outputs:
                     here = SpecIssue(config.source, key, "")
-                    outputs[ref] = visit(ref.rsplit("/", 1)[-1], (*path, name), here).outputs
+                    outputs[ref] = visit(stack_name(ref), (*path, name), here).outputs
             if progress is not None:
                 progress(f"planning {name}")
             runs[name] = run_program(
