@@ -88,3 +88,21 @@ def test_a_classification_the_stack_does_not_tag_needs_governance(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert UNMAPPED_CHECK in result.stdout
+
+
+def test_untagged_classifications_of_the_wrong_shape_are_invalid_input(tmp_path: Path) -> None:
+    project = project_copy(tmp_path / "repo", copied=("policies",))
+    declaration = project / "policies/production.json"
+    data = json.loads(declaration.read_text())
+    args = ["plan", "--stack", "iot-prod", "--project-dir", str(project), "--quiet"]
+    args += ["--policy-pack", str(project / "policies")]
+    for value, field in (("confidential", "governance.untaggedClassifications"), (3, "governance")):
+        if field == "governance":
+            data["governance"] = value
+        else:
+            data["governance"]["untaggedClassifications"] = value
+        declaration.write_text(json.dumps(data))
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code == 2, result.stdout + result.stderr
+        assert f"production.json: {field}: " in result.stderr
+        assert "Traceback" not in result.stderr

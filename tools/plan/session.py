@@ -11,7 +11,7 @@ from typing import Any
 
 from model import conventions as conv
 from model.baseline import Baseline, baseline
-from model.errors import SpecError
+from model.errors import SpecError, SpecIssue
 from tools.deploy_order import DeployOrder, deploy_order
 from tools.plan.agreement import disagreements
 from tools.plan.evaluator import (
@@ -28,7 +28,7 @@ from tools.plan.pack_loader import load_pack
 from tools.plan.recorder import RecordedResource
 from tools.plan.runner import ProgramRun, plan_with_references
 from tools.plan.witness import UNTAGGED, untagged_columns
-from tools.production import production_declaration
+from tools.production import FloorProblem, production_declaration
 from tools.stack import StackConfig, load_stack, load_stack_config
 
 
@@ -69,11 +69,13 @@ def run_plan(
 ) -> PlanResult:
     extra = {"data-mesh:productsDir": str(products_dir.resolve())} if products_dir else None
     resolved = None
+    untagged: frozenset[str] = frozenset()
     config_path = None
     if pack_dir is not None:
         stack_config = load_stack_config(project_dir, stack)
         context = StackContext(stack_config.project, stack, stack_config.values, dry_run=True)
         pack = load_pack(pack_dir, analyzer_environment(context))
+        untagged = _allowed_untagged(pack_dir)
         config_path = pack_config or default_pack_config(stack_config, pack_dir)
         resolved = resolve_config(pack, read_pack_config(config_path), config_path or pack_dir)
         issues = disagreements(stack_config, resolved, config_path)
@@ -97,7 +99,7 @@ def run_plan(
     except PolicyCrash as crash:
         crash.pack = str(pack_dir)
         raise
-    witness = untagged_columns(loaded, run, _allowed_untagged(pack_dir))
+    witness = untagged_columns(loaded, run, untagged)
     violations = [*evaluation.violations, *_output_violations(run), *witness]
     return PlanResult(
         _remediated(run, evaluation.resources),
@@ -124,11 +126,22 @@ def _remediated(run: ProgramRun, analyzed: list[RecordedResource]) -> ProgramRun
 
 
 def _allowed_untagged(pack_dir: Path) -> frozenset[str]:
-    """The classifications governance lets go untagged (production.json)."""
+    """The classifications governance lets go untagged (production.json); a value of
+    another shape is invalid input naming the file and the field."""
     declared = production_declaration(pack_dir)
-    section = declared[1].get("governance") if declared is not None else None
-    allowed = section.get(UNTAGGED) if isinstance(section, dict) else None
-    return frozenset(str(c) for c in allowed) if isinstance(allowed, list) else frozenset()
+    if declared is None:
+        return frozenset()
+    path, data = declared
+    section = data.get("governance", {})
+    allowed = section.get(UNTAGGED, []) if isinstance(section, dict) else None
+    if not isinstance(allowed, list) or not all(isinstance(c, str) for c in allowed):
+        issue = (
+            SpecIssue(path, f"governance.{UNTAGGED}", "must list classifications (text)")
+            if isinstance(section, dict)
+            else SpecIssue(path, "governance", "must map owners and untaggedClassifications")
+        )
+        raise FloorProblem([issue])
+    return frozenset(allowed)
 
 
 def _output_violations(run: ProgramRun) -> list[Violation]:
